@@ -1,0 +1,140 @@
+//! Command-line definitions (clap derive). Doc comments here are the `--help` text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// coe-kb: index, search and serve Correction-of-Error (postmortem) documents.
+///
+/// Quick start: `coe serve` indexes examples/coes and opens http://127.0.0.1:7878.
+/// Index your own folder with `coe index PATH`, then `coe search "dynamodb throttling"`.
+#[derive(Debug, Parser)]
+#[command(name = "coe", version, about, long_about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the index lives.
+#[derive(Debug, Clone, Args)]
+pub struct IndexArg {
+    /// Index directory [default: $COE_INDEX, else ./.coe].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub index: Option<PathBuf>,
+}
+
+impl IndexArg {
+    /// The directory to use.
+    pub fn dir(&self) -> PathBuf {
+        self.index.clone().unwrap_or_else(crate::index::default_dir)
+    }
+}
+
+/// Output format for search and show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Best match first.
+    Relevance,
+    /// Newest incident first.
+    Date,
+    /// Most complete first.
+    Completeness,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Extract the structure of one CoE file (no index needed).
+    ///
+    /// With --json the output is a stable contract for tools: the keys id, title,
+    /// date, severity, status, team, services, technologies, failure_modes,
+    /// root_causes, summary, sections, five_whys, timeline, action_items, metrics
+    /// and diagnostics.
+    Parse {
+        /// The Markdown file.
+        file: PathBuf,
+        /// Print the document model as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build or refresh the index from folders of CoEs.
+    ///
+    /// Unchanged files are skipped (size, mtime, hash); files removed from a
+    /// folder are dropped from the index. A bad file is reported and skipped;
+    /// the exit code is 0 unless --strict is given or the index cannot be written.
+    Index {
+        /// Folders (or single files) to index; each folder is a source named after it.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Exit with 1 when any file was skipped or read with warnings.
+        #[arg(long)]
+        strict: bool,
+        /// Name the source (default: the folder's name). Only with one PATH.
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Largest file to read, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::source::DEFAULT_MAX_SIZE)]
+        max_size: u64,
+        /// Index location.
+        #[command(flatten)]
+        index: IndexArg,
+    },
+    /// Search the index.
+    ///
+    /// Query syntax: words (ranked, any may match), "exact phrase", -exclude,
+    /// field scopes title: summary: root_cause: impact: timeline: five_whys:
+    /// action_items: lessons: technology: service: team: severity:, term~ for
+    /// typo tolerance. When nothing matches, similar spellings are tried.
+    Search {
+        /// The query (empty: all CoEs).
+        #[arg(default_value = "")]
+        query: String,
+        /// Only CoEs involving this technology (repeat for OR).
+        #[arg(long, value_name = "T")]
+        technology: Vec<String>,
+        /// Only CoEs affecting this service (repeat for OR).
+        #[arg(long, value_name = "S")]
+        service: Vec<String>,
+        /// Only CoEs of this team (repeat for OR).
+        #[arg(long, value_name = "T")]
+        team: Vec<String>,
+        /// Only CoEs of this severity, e.g. SEV2 (repeat for OR).
+        #[arg(long, value_name = "S")]
+        severity: Vec<String>,
+        /// Only CoEs with this failure mode, e.g. capacity (repeat for OR).
+        #[arg(long, value_name = "F")]
+        failure_mode: Vec<String>,
+        /// Incidents on or after this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        since: Option<chrono::NaiveDate>,
+        /// Incidents on or before this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        until: Option<chrono::NaiveDate>,
+        /// Order of results.
+        #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+        sort: SortArg,
+        /// Number of results.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+        limit: u64,
+        /// Page of results, from 1.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        page: u64,
+        /// Print JSON: {total, hits, facets}.
+        #[arg(long)]
+        json: bool,
+        /// Index location.
+        #[command(flatten)]
+        index: IndexArg,
+    },
+    /// Show one indexed CoE by id.
+    Show {
+        /// The id (as printed by `coe search`).
+        id: String,
+        /// Print the document model as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Index location.
+        #[command(flatten)]
+        index: IndexArg,
+    },
+}

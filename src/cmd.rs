@@ -1,0 +1,287 @@
+//! Command glue for the CLI: each function runs one subcommand and returns
+//! the exit code. Errors carry context (anyhow) and end as exit code 2.
+
+use crate::cli::SortArg;
+use crate::index::Store;
+use crate::index::search::{Access, SearchRequest, Sort};
+use crate::model::{CoeDoc, Level};
+use crate::parse::{self, Defaults};
+use crate::source::{self, SourceSpec};
+use crate::vocab::Vocab;
+use anyhow::{Context, Result, bail};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Seconds since the epoch, now.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// `coe parse FILE [--json]`.
+pub fn parse(file: &Path, json: bool) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+    if parse::looks_binary(&bytes) {
+        bail!("`{}` is a binary file, not a CoE", file.display());
+    }
+    let vocab = Vocab::builtin()?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = file.parent().map(SourceSpec::name_for).unwrap_or_else(|| "local".into());
+    let doc = parse::parse(parse::Input { source: &source, path: &name, bytes: &bytes, defaults: &Defaults::default() }, &vocab);
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        write_doc(&mut out, &doc)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn opt(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("—")
+}
+
+/// Human-readable rendering of a document model.
+pub fn write_doc(out: &mut impl Write, d: &CoeDoc) -> std::io::Result<()> {
+    writeln!(out, "{}", d.title)?;
+    writeln!(out, "{}", "=".repeat(d.title.chars().count().min(80)))?;
+    writeln!(out, "id:            {}", d.id)?;
+    writeln!(
+        out,
+        "date:          {}   severity: {}   team: {}   status: {}",
+        opt(&d.date),
+        opt(&d.severity),
+        opt(&d.team),
+        opt(&d.status)
+    )?;
+    writeln!(out, "technologies:  {}", d.technologies.join(", "))?;
+    writeln!(out, "services:      {}", d.services.join(", "))?;
+    writeln!(out, "failure modes: {}", d.failure_modes.join(", "))?;
+    writeln!(out, "completeness:  {}/100", d.completeness)?;
+    let m = &d.metrics;
+    let mins = |v: Option<i64>| v.map_or("—".to_string(), |v| format!("{v} min"));
+    writeln!(
+        out,
+        "detect: {}   mitigate: {}   duration: {}",
+        mins(m.time_to_detect_min),
+        mins(m.time_to_mitigate_min),
+        mins(m.duration_min)
+    )?;
+    if !d.summary.is_empty() {
+        writeln!(out, "\nSummary\n  {}", d.summary)?;
+    }
+    if !d.root_causes.is_empty() {
+        writeln!(out, "\nRoot causes")?;
+        for r in &d.root_causes {
+            writeln!(out, "  - {r}")?;
+        }
+    }
+    if !d.five_whys.is_empty() {
+        writeln!(out, "\n5 Whys")?;
+        for w in &d.five_whys {
+            writeln!(out, "  {}. {} → {}", w.level, if w.question.is_empty() { "…" } else { &w.question }, w.answer)?;
+        }
+    }
+    if !d.timeline.is_empty() {
+        writeln!(out, "\nTimeline")?;
+        for e in &d.timeline {
+            writeln!(out, "  {:<26} {:<9} {}", e.at.as_deref().unwrap_or(&e.time_text), format!("{:?}", e.kind).to_lowercase(), e.text)?;
+        }
+    }
+    if !d.action_items.is_empty() {
+        writeln!(out, "\nAction items")?;
+        for a in &d.action_items {
+            writeln!(
+                out,
+                "  [{}] {}  (severity {}, owner {}, due {})",
+                a.status.as_str(),
+                a.title,
+                opt(&a.severity),
+                opt(&a.owner),
+                opt(&a.due)
+            )?;
+        }
+    }
+    if !d.diagnostics.is_empty() {
+        writeln!(out, "\nDiagnostics")?;
+        for x in &d.diagnostics {
+            writeln!(
+                out,
+                "  {}[{}] {}{}",
+                x.level.as_str(),
+                x.code,
+                x.message,
+                x.line.map(|l| format!(" (line {l})")).unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar(label: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(0);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} files ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(label.to_string());
+    Some(pb)
+}
+
+/// `coe index PATH...`.
+pub fn index(paths: &[PathBuf], strict: bool, name: Option<String>, max_size: u64, dir: &Path) -> Result<ExitCode> {
+    if name.is_some() && paths.len() > 1 {
+        bail!("--name can only be used with a single PATH");
+    }
+    let vocab = Vocab::builtin()?;
+    let store = Store::open(dir).with_context(|| format!("cannot open the index at `{}`", dir.display()))?;
+    let mut writer = store.writer()?;
+    let started = std::time::Instant::now();
+    let mut any_problem = false;
+    for path in paths {
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let (root, only) =
+            if meta.is_dir() { (path.clone(), None) } else { (path.parent().unwrap_or(Path::new(".")).to_path_buf(), Some(path)) };
+        let mut spec = SourceSpec::new(name.clone().unwrap_or_else(|| SourceSpec::name_for(&root)), &root);
+        spec.max_size = max_size;
+        if let Some(file) = only {
+            let rel = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            match source::load(&spec, &rel, file, &vocab) {
+                Ok(u) => {
+                    let s = store.apply(&mut writer, crate::index::Batch { upserts: vec![u], deletes: vec![] }, now())?;
+                    println!("{}: indexed 1 file ({} added, {} updated)", file.display(), s.added, s.updated);
+                }
+                Err(reason) => {
+                    any_problem = true;
+                    eprintln!("warning: {}: skipped: {reason}", file.display());
+                }
+            }
+            continue;
+        }
+        let pb = progress_bar(&spec.name);
+        let report = source::reconcile(&store, &mut writer, &spec, &vocab, now(), &|done, total| {
+            if let Some(pb) = &pb {
+                pb.set_length(total as u64);
+                pb.set_position(done as u64);
+            }
+        })
+        .with_context(|| format!("indexing `{}` failed", path.display()))?;
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        for s in &report.skipped {
+            eprintln!("warning: {}/{}: skipped: {}", path.display(), s.path, s.reason);
+        }
+        println!(
+            "{}: {} files: {} added, {} updated, {} unchanged, {} removed, {} skipped{}",
+            path.display(),
+            report.seen,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.removed,
+            report.skipped.len(),
+            if report.warnings > 0 { format!(" ({} read with warnings; see `coe parse FILE`)", report.warnings) } else { String::new() }
+        );
+        any_problem |= !report.skipped.is_empty() || report.warnings > 0;
+    }
+    println!("index `{}`: {} documents, took {:.2?}", dir.display(), store.num_docs(), started.elapsed());
+    Ok(if strict && any_problem { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn open_existing(dir: &Path) -> Result<Store> {
+    if !dir.join("index").join("meta.json").is_file() {
+        bail!("no index at `{}`; build one with `coe index PATH` (or set --index / COE_INDEX)", dir.display());
+    }
+    Store::open(dir).with_context(|| format!("cannot open the index at `{}`", dir.display()))
+}
+
+/// `coe search QUERY`.
+#[allow(clippy::too_many_arguments)]
+pub fn search(
+    query: &str,
+    filters: [(&str, Vec<String>); 5],
+    since: Option<chrono::NaiveDate>,
+    until: Option<chrono::NaiveDate>,
+    sort: SortArg,
+    limit: usize,
+    page: usize,
+    json: bool,
+    dir: &Path,
+) -> Result<ExitCode> {
+    let vocab = Vocab::builtin()?;
+    let store = open_existing(dir)?;
+    let mut req = SearchRequest {
+        q: query.to_string(),
+        since,
+        until,
+        sort: match sort {
+            SortArg::Relevance => Sort::Relevance,
+            SortArg::Date => Sort::Date,
+            SortArg::Completeness => Sort::Completeness,
+        },
+        page,
+        per_page: limit,
+        access: Access::All,
+        ..Default::default()
+    };
+    for (k, v) in filters {
+        let v: Vec<String> =
+            if k == "technology" { v.iter().map(|t| vocab.canonical_technology(t).unwrap_or(t).to_string()).collect() } else { v };
+        if !v.is_empty() {
+            req.filters.insert(k.to_string(), v);
+        }
+    }
+    let resp = store.search(&req, Some(&vocab))?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &resp)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(w) = &resp.warning {
+        eprintln!("note: {w}");
+    }
+    if resp.fuzzy {
+        writeln!(out, "No exact matches; showing similar spellings.")?;
+    }
+    writeln!(out, "{} CoE{} found", resp.total, if resp.total == 1 { "" } else { "s" })?;
+    for h in &resp.hits {
+        writeln!(out, "\n{}  {}", h.date.as_deref().unwrap_or("----------"), h.title)?;
+        let mut meta = vec![h.id.clone()];
+        meta.extend(h.severity.clone());
+        meta.extend(h.team.clone());
+        if !h.technologies.is_empty() {
+            meta.push(h.technologies.iter().take(5).cloned().collect::<Vec<_>>().join(", "));
+        }
+        writeln!(out, "            {}", meta.join(" · "))?;
+        let snippet: String = h.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !snippet.is_empty() {
+            writeln!(out, "            {snippet}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coe show ID`.
+pub fn show(id: &str, json: bool, dir: &Path) -> Result<ExitCode> {
+    let vocab = Vocab::builtin()?;
+    let store = open_existing(dir)?;
+    let (doc, _) = store.get(id, &vocab, &Access::All)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        write_doc(&mut out, &doc)?;
+    }
+    if doc.diagnostics.iter().any(|d| d.level == Level::Error) {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,364 @@
+//! The Tantivy index on disk: open or create (rebuilding an index built with
+//! another schema version), upsert and delete in batches with one commit each,
+//! first-seen dates that survive rebuilds, and the per-file state used to
+//! reconcile the index with the files.
+
+pub mod schema;
+pub mod search;
+
+use crate::error::{Error, Result};
+use crate::model::{ActionStatus, CoeDoc};
+use schema::Fields;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tantivy::schema::{Facet, Field, Term};
+use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+/// Memory budget of the index writer.
+pub const WRITER_BUDGET: usize = 64 * 1024 * 1024;
+
+/// What reconcile needs to know about an indexed file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileState {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime: i64,
+    /// xxh3 of the contents.
+    pub hash: u64,
+}
+
+/// An indexed document's identity and file state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indexed {
+    /// Document id.
+    pub id: String,
+    /// File state when indexed.
+    pub file: FileState,
+}
+
+/// One document to add or replace.
+#[derive(Debug, Clone)]
+pub struct Upsert {
+    /// The parsed document.
+    pub doc: CoeDoc,
+    /// The Markdown as read.
+    pub raw: String,
+    /// The file's state.
+    pub file: FileState,
+    /// Id this path had before, if different (a front-matter id changed).
+    pub replaces: Option<String>,
+}
+
+/// Changes committed together.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Documents to add or replace.
+    pub upserts: Vec<Upsert>,
+    /// Ids to remove.
+    pub deletes: Vec<String>,
+}
+
+impl Batch {
+    /// Nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.upserts.is_empty() && self.deletes.is_empty()
+    }
+}
+
+/// What a committed batch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchStats {
+    /// New documents.
+    pub added: usize,
+    /// Replaced documents.
+    pub updated: usize,
+    /// Removed documents.
+    pub removed: usize,
+}
+
+/// The open index.
+pub struct Store {
+    /// Data directory (`index/` and `first_seen.json` live here).
+    pub dir: PathBuf,
+    /// The Tantivy index.
+    pub index: Index,
+    /// Reader, reloaded after each commit.
+    pub reader: IndexReader,
+    /// Field handles.
+    pub fields: Fields,
+    /// Default search fields and boosts.
+    pub boosts: Vec<(Field, f32)>,
+    first_seen: Mutex<HashMap<String, i64>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish()
+    }
+}
+
+const VERSION_FILE: &str = "schema-version";
+const FIRST_SEEN_FILE: &str = "first_seen.json";
+
+/// The default data directory: `$COE_INDEX`, else `.coe` in the working directory.
+pub fn default_dir() -> PathBuf {
+    std::env::var_os("COE_INDEX").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".coe"))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    if let Ok(f) = std::fs::File::open(&tmp) {
+        let _ = f.sync_all();
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+impl Store {
+    /// Open the index in `dir`, creating it if needed. An index written with
+    /// another schema version is deleted and recreated (documents are re-read
+    /// from the sources by the next reconcile; first-seen dates are kept).
+    pub fn open(dir: &Path) -> Result<Store> {
+        let decl = schema::declaration().map_err(Error::Other)?;
+        let tschema = schema::build(&decl).map_err(Error::Other)?;
+        let fields = Fields::resolve(&tschema).map_err(Error::Other)?;
+        let index_dir = dir.join("index");
+        std::fs::create_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
+        let version_path = dir.join(VERSION_FILE);
+        let found = std::fs::read_to_string(&version_path).ok().and_then(|v| v.trim().parse::<u32>().ok());
+        let has_meta = index_dir.join("meta.json").is_file();
+        if has_meta && found != Some(decl.version) {
+            tracing::warn!(dir = %index_dir.display(), found = ?found, expected = decl.version, "index was built with another schema version; rebuilding it");
+            std::fs::remove_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
+            std::fs::create_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
+        }
+        let mmap =
+            tantivy::directory::MmapDirectory::open(&index_dir).map_err(|e| Error::Other(format!("{}: {e}", index_dir.display())))?;
+        let index = match Index::open_or_create(mmap, tschema.clone()) {
+            Ok(i) => i,
+            Err(tantivy::TantivyError::SchemaError(msg)) => {
+                tracing::warn!(dir = %index_dir.display(), %msg, "index schema differs from index-schema/schema.toml; rebuilding it");
+                std::fs::remove_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
+                std::fs::create_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
+                let mmap = tantivy::directory::MmapDirectory::open(&index_dir).map_err(|e| Error::Other(e.to_string()))?;
+                Index::open_or_create(mmap, tschema)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        write_atomic(&version_path, decl.version.to_string().as_bytes())?;
+        schema::register_tokenizers(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let boosts = decl
+            .field
+            .iter()
+            .filter_map(|f| f.boost.map(|b| (f, b)))
+            .filter_map(|(f, b)| index.schema().get_field(&f.name).ok().map(|h| (h, b)))
+            .collect();
+        let first_seen = std::fs::read(dir.join(FIRST_SEEN_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<HashMap<String, i64>>(&b).ok())
+            .unwrap_or_default();
+        Ok(Store { dir: dir.to_path_buf(), index, reader, fields, boosts, first_seen: Mutex::new(first_seen) })
+    }
+
+    /// Take the single writer; a clear error when another process has it.
+    pub fn writer(&self) -> Result<IndexWriter> {
+        match self.index.writer_with_num_threads(1, WRITER_BUDGET) {
+            Ok(w) => Ok(w),
+            Err(tantivy::TantivyError::LockFailure(_, _)) => Err(Error::Locked(self.dir.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every indexed document of `source`, by relative path.
+    pub fn state(&self, source: &str) -> Result<HashMap<String, Indexed>> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for seg in searcher.segment_readers() {
+            let ff = seg.fast_fields();
+            let (Some(ids), Some(srcs), Some(paths)) = (ff.str("id")?, ff.str("source")?, ff.str("path")?) else { continue };
+            let size = ff.u64("file_size")?;
+            let mtime = ff.i64("file_mtime")?;
+            let hash = ff.u64("content_hash")?;
+            let alive = seg.alive_bitset();
+            let mut buf = String::new();
+            for doc in 0..seg.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    continue;
+                }
+                let Some(ord) = srcs.term_ords(doc).next() else { continue };
+                srcs.ord_to_str(ord, &mut buf).map_err(|e| Error::Other(e.to_string()))?;
+                if buf != source {
+                    continue;
+                }
+                let Some(pord) = paths.term_ords(doc).next() else { continue };
+                let mut path = String::new();
+                paths.ord_to_str(pord, &mut path).map_err(|e| Error::Other(e.to_string()))?;
+                let mut id = String::new();
+                if let Some(iord) = ids.term_ords(doc).next() {
+                    ids.ord_to_str(iord, &mut id).map_err(|e| Error::Other(e.to_string()))?;
+                }
+                let file = FileState {
+                    size: size.first(doc).unwrap_or(0),
+                    mtime: mtime.first(doc).unwrap_or(0),
+                    hash: hash.first(doc).unwrap_or(0),
+                };
+                out.insert(path, Indexed { id, file });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of live documents.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// When a document was first indexed (seconds since the epoch).
+    pub fn first_seen(&self, id: &str) -> Option<i64> {
+        self.first_seen.lock().ok().and_then(|m| m.get(id).copied())
+    }
+
+    fn to_document(&self, u: &Upsert, first_seen: i64) -> TantivyDocument {
+        let f = &self.fields;
+        let d = &u.doc;
+        let mut t = TantivyDocument::default();
+        t.add_text(f.id, &d.id);
+        t.add_text(f.source, &d.source);
+        t.add_text(f.path, &d.path);
+        t.add_text(f.title, &d.title);
+        t.add_text(f.summary, &d.summary);
+        for rc in &d.root_causes {
+            t.add_text(f.root_cause, rc);
+        }
+        let mut body = String::with_capacity(u.raw.len());
+        for s in &d.sections {
+            if !s.heading.is_empty() && s.kind != "preamble" {
+                body.push_str(&s.heading);
+                body.push('\n');
+            }
+            body.push_str(&s.text);
+            body.push_str("\n\n");
+            let target = match s.kind.as_str() {
+                "impact" => Some(f.impact),
+                "timeline" => Some(f.timeline),
+                "five_whys" => Some(f.five_whys),
+                "action_items" => Some(f.action_items),
+                "resolution" => Some(f.resolution),
+                "lessons_learned" => Some(f.lessons),
+                "root_cause" | "contributing_factors" | "trigger" => Some(f.root_cause),
+                _ => None,
+            };
+            if let Some(field) = target {
+                t.add_text(field, &s.text);
+            }
+        }
+        t.add_text(f.body, &body);
+        for x in &d.technologies {
+            t.add_text(f.technology, x);
+            t.add_facet(f.f_technology, Facet::from_path([x.as_str()]));
+        }
+        for x in &d.services {
+            t.add_text(f.service, x);
+            t.add_facet(f.f_service, Facet::from_path([x.as_str()]));
+        }
+        if let Some(x) = &d.team {
+            t.add_text(f.team, x);
+            t.add_facet(f.f_team, Facet::from_path([x.as_str()]));
+        }
+        if let Some(x) = &d.severity {
+            t.add_text(f.severity, x);
+            t.add_facet(f.f_severity, Facet::from_path([x.as_str()]));
+        }
+        for x in &d.failure_modes {
+            t.add_text(f.failure_mode, x);
+            t.add_facet(f.f_failure_mode, Facet::from_path([x.as_str()]));
+        }
+        if let Some(x) = &d.status {
+            t.add_text(f.status, x);
+        }
+        for x in &d.tags {
+            t.add_text(f.tag, x);
+        }
+        t.add_text(f.visibility, d.visibility.as_str());
+        t.add_facet(f.f_source, Facet::from_path([d.source.as_str()]));
+        if let Some(date) = d.date.as_deref().and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()) {
+            let ts = date.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp()).unwrap_or(0);
+            t.add_date(f.date, DateTime::from_timestamp_secs(ts));
+            t.add_facet(f.f_year, Facet::from_path([date.format("%Y").to_string()]));
+        }
+        t.add_date(f.first_seen, DateTime::from_timestamp_secs(first_seen));
+        t.add_u64(f.completeness, d.completeness as u64);
+        t.add_u64(f.open_actions, d.action_items.iter().filter(|a| a.status == ActionStatus::Open).count() as u64);
+        t.add_u64(f.file_size, u.file.size);
+        t.add_i64(f.file_mtime, u.file.mtime);
+        t.add_u64(f.content_hash, u.file.hash);
+        let mut lite = d.clone();
+        for s in &mut lite.sections {
+            s.text.clear();
+        }
+        lite.evidence.clear();
+        if let Ok(json) = serde_json::to_vec(&lite) {
+            t.add_bytes(f.meta, &json);
+        }
+        t.add_bytes(f.raw, u.raw.as_bytes());
+        t
+    }
+
+    /// Apply a batch with one commit, persist first-seen dates, reload the reader.
+    pub fn apply(&self, writer: &mut IndexWriter, batch: Batch, now: i64) -> Result<BatchStats> {
+        let mut stats = BatchStats::default();
+        if batch.is_empty() {
+            return Ok(stats);
+        }
+        let existing: std::collections::HashSet<String> = {
+            let searcher = self.reader.searcher();
+            let mut s = std::collections::HashSet::new();
+            for u in &batch.upserts {
+                let term = Term::from_field_text(self.fields.id, &u.doc.id);
+                if searcher.doc_freq(&term).unwrap_or(0) > 0 {
+                    s.insert(u.doc.id.clone());
+                }
+            }
+            s
+        };
+        let mut seen_changed = false;
+        {
+            let mut first_seen = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
+            for id in &batch.deletes {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+                stats.removed += 1;
+            }
+            for u in &batch.upserts {
+                if let Some(old) = &u.replaces {
+                    writer.delete_term(Term::from_field_text(self.fields.id, old));
+                }
+                writer.delete_term(Term::from_field_text(self.fields.id, &u.doc.id));
+                let fs = *first_seen.entry(u.doc.id.clone()).or_insert_with(|| {
+                    seen_changed = true;
+                    now
+                });
+                writer.add_document(self.to_document(u, fs))?;
+                if existing.contains(&u.doc.id) {
+                    stats.updated += 1;
+                } else {
+                    stats.added += 1;
+                }
+            }
+            if seen_changed {
+                let json = serde_json::to_vec(&*first_seen).map_err(|e| Error::Other(e.to_string()))?;
+                write_atomic(&self.dir.join(FIRST_SEEN_FILE), &json)?;
+            }
+        }
+        crate::failpoint("before-commit");
+        if let Err(e) = writer.commit() {
+            // Keep serving the last good commit; the caller recreates the writer.
+            let _ = writer.rollback();
+            return Err(e.into());
+        }
+        self.reader.reload()?;
+        Ok(stats)
+    }
+}

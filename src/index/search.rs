@@ -1,0 +1,674 @@
+//! Search over the index: query parsing (boosted fields, phrases, section
+//! scopes, lenient fallback, typo tolerance), facet filters, date ranges,
+//! sorting, pagination, snippets, facet counts; plus detail, similar,
+//! action items and stats reads.
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::{ActionItem, ActionStatus, CoeDoc, Visibility};
+use crate::vocab::Vocab;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use tantivy::collector::{Count, DocSetCollector, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+/// Longest accepted query, in bytes.
+pub const MAX_QUERY_LEN: usize = 2000;
+/// Most terms in a query.
+pub const MAX_QUERY_TERMS: usize = 64;
+/// Deepest parenthesis nesting in a query.
+pub const MAX_QUERY_DEPTH: usize = 16;
+/// Largest page size.
+pub const MAX_PER_PAGE: usize = 100;
+/// Deepest result reachable by paging.
+pub const MAX_OFFSET: usize = 10_000;
+
+/// The facet dimensions, as (API name, index field name).
+pub const FACETS: &[(&str, &str)] = &[
+    ("technology", "f_technology"),
+    ("service", "f_service"),
+    ("team", "f_team"),
+    ("severity", "f_severity"),
+    ("failure_mode", "f_failure_mode"),
+    ("year", "f_year"),
+];
+
+/// Result order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Newest incident first.
+    Date,
+    /// Most complete first.
+    Completeness,
+}
+
+/// Who is asking: which internal CoEs they may see.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Access {
+    /// Public CoEs only.
+    #[default]
+    Public,
+    /// Public CoEs and internal ones of these teams.
+    Teams(Vec<String>),
+    /// Everything (the local command line).
+    All,
+}
+
+impl Access {
+    /// May this reader see a CoE with this visibility and team?
+    pub fn allows(&self, visibility: Visibility, team: Option<&str>) -> bool {
+        match (self, visibility) {
+            (_, Visibility::Public) | (Access::All, _) => true,
+            (Access::Teams(ts), Visibility::Internal) => team.is_some_and(|t| ts.iter().any(|x| x.eq_ignore_ascii_case(t))),
+            (Access::Public, Visibility::Internal) => false,
+        }
+    }
+}
+
+/// A search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// Query text (empty: everything).
+    pub q: String,
+    /// Filters by facet dimension (API names); OR within, AND across.
+    pub filters: BTreeMap<String, Vec<String>>,
+    /// Incident date from (inclusive).
+    pub since: Option<NaiveDate>,
+    /// Incident date until (inclusive).
+    pub until: Option<NaiveDate>,
+    /// Lowest completeness score.
+    pub min_completeness: Option<u64>,
+    /// Order.
+    pub sort: Sort,
+    /// Page, from 1.
+    pub page: usize,
+    /// Hits per page.
+    pub per_page: usize,
+    /// Typo-tolerant matching even when exact terms match.
+    pub fuzzy: bool,
+    /// Who is asking.
+    pub access: Access,
+}
+
+/// A facet value with its count.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FacetCount {
+    /// The value.
+    pub value: String,
+    /// Documents with it.
+    pub count: u64,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Hit {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Incident date.
+    pub date: Option<String>,
+    /// Team.
+    pub team: Option<String>,
+    /// Severity.
+    pub severity: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// Technologies.
+    pub technologies: Vec<String>,
+    /// Services.
+    pub services: Vec<String>,
+    /// Failure modes.
+    pub failure_modes: Vec<String>,
+    /// Summary (plain text).
+    pub summary: String,
+    /// Snippet (plain text).
+    pub snippet: String,
+    /// Snippet as escaped HTML with `<b>` around matches.
+    pub snippet_html: String,
+    /// Relevance score (0 when sorted otherwise).
+    pub score: f32,
+    /// Completeness, 0–100.
+    pub completeness: u8,
+    /// When first indexed (RFC 3339).
+    pub first_seen: Option<String>,
+}
+
+/// Search results.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SearchResponse {
+    /// Matching documents.
+    pub total: usize,
+    /// Page.
+    pub page: usize,
+    /// Page size.
+    pub per_page: usize,
+    /// Results come from typo-tolerant matching.
+    pub fuzzy: bool,
+    /// The query was read leniently; what was ignored.
+    pub warning: Option<String>,
+    /// This page of results.
+    pub hits: Vec<Hit>,
+    /// Counts per facet value, for the current query and filters.
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+fn check_query(q: &str) -> Result<()> {
+    if q.len() > MAX_QUERY_LEN {
+        return Err(Error::BadQuery(format!("query is {} bytes; the limit is {MAX_QUERY_LEN}", q.len())));
+    }
+    let terms = q.split_whitespace().count();
+    if terms > MAX_QUERY_TERMS {
+        return Err(Error::BadQuery(format!("query has {terms} terms; the limit is {MAX_QUERY_TERMS}")));
+    }
+    let mut depth = 0usize;
+    for c in q.chars() {
+        if c == '(' {
+            depth += 1;
+            if depth > MAX_QUERY_DEPTH {
+                return Err(Error::BadQuery(format!("query nests parentheses deeper than {MAX_QUERY_DEPTH}")));
+            }
+        } else if c == ')' {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    if q.chars().any(|c| c.is_control() && c != '\t' && c != '\n') {
+        return Err(Error::BadQuery("query contains control characters".into()));
+    }
+    Ok(())
+}
+
+/// Rewrite `technology:alias` to the canonical name, and section aliases
+/// (`root_causes:`, `actions:`) to field names.
+fn rewrite(q: &str, vocab: Option<&Vocab>) -> String {
+    static TECH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\b(?:technology|tech):(?:"([^"]+)"|([^\s()"]+))"#).expect("technology regex compiles")
+    });
+    let aliased = q
+        .replace("root_causes:", "root_cause:")
+        .replace("rootcause:", "root_cause:")
+        .replace("actions:", "action_items:")
+        .replace("whys:", "five_whys:")
+        .replace("lessons_learned:", "lessons:")
+        .replace("failure-mode:", "failure_mode:");
+    let Some(vocab) = vocab else { return aliased };
+    TECH.replace_all(&aliased, |c: &regex::Captures| {
+        let v = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+        let canon = vocab.canonical_technology(v).unwrap_or(v).to_lowercase();
+        format!("technology:\"{}\"", canon.replace('"', ""))
+    })
+    .into_owned()
+}
+
+fn has_syntax(q: &str) -> bool {
+    q.contains(':') || q.contains('"') || q.contains('~') || q.contains('*') || q.contains('(') || q.contains('[') || q.contains('^')
+}
+
+impl Store {
+    fn parser(&self, fuzzy: bool) -> QueryParser {
+        let fields: Vec<_> = self.boosts.iter().map(|(f, _)| *f).collect();
+        let mut p = QueryParser::for_index(&self.index, fields);
+        for (f, b) in &self.boosts {
+            p.set_field_boost(*f, *b);
+            if fuzzy && *f != self.fields.technology {
+                p.set_field_fuzzy(*f, false, 1, true);
+            }
+        }
+        p
+    }
+
+    fn text_query(&self, q: &str, vocab: Option<&Vocab>, fuzzy: bool) -> Result<(Box<dyn Query>, Option<String>)> {
+        let q = q.trim();
+        if q.is_empty() {
+            return Ok((Box::new(AllQuery), None));
+        }
+        check_query(q)?;
+        let q = rewrite(q, vocab);
+        let parser = self.parser(fuzzy);
+        match parser.parse_query(&q) {
+            Ok(query) => Ok((query, None)),
+            Err(strict) => {
+                let (query, errors) = parser.parse_query_lenient(&q);
+                if errors.is_empty() {
+                    return Ok((query, None));
+                }
+                // Natural language (a question, a stray colon) is read leniently,
+                // and failing that as plain words.
+                let has_terms = |q: &dyn Query| {
+                    let mut n = 0;
+                    q.query_terms(&mut |_, _| n += 1);
+                    n > 0
+                };
+                if has_terms(&*query) {
+                    return Ok((query, Some(format!("parts of the query were ignored: {strict}"))));
+                }
+                let words: String = q.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+                match parser.parse_query(&words) {
+                    Ok(plain) if has_terms(&*plain) => Ok((plain, Some(format!("query syntax was ignored: {strict}")))),
+                    _ => Err(Error::BadQuery(format!("invalid query: {strict}"))),
+                }
+            }
+        }
+    }
+
+    fn filter_query(&self, req: &SearchRequest) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        let schema = self.index.schema();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (dim, values) in &req.filters {
+            if values.is_empty() {
+                continue;
+            }
+            let Some((_, fname)) = FACETS.iter().find(|(d, _)| d == dim) else {
+                return Err(Error::BadParam(format!("unknown filter `{dim}`")));
+            };
+            let field = schema.get_field(fname)?;
+            let ors: Vec<(Occur, Box<dyn Query>)> = values
+                .iter()
+                .map(|v| {
+                    let t = Term::from_facet(field, &Facet::from_path([v.as_str()]));
+                    (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(ors))));
+        }
+        if req.since.is_some() || req.until.is_some() {
+            let to_term = |d: NaiveDate| {
+                let ts = d.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp()).unwrap_or(0);
+                Term::from_field_date(self.fields.date, tantivy::DateTime::from_timestamp_secs(ts))
+            };
+            let lo = req.since.map_or(Bound::Unbounded, |d| Bound::Included(to_term(d)));
+            let hi = req.until.map_or(Bound::Unbounded, |d| Bound::Included(to_term(d)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
+        }
+        if let Some(min) = req.min_completeness {
+            let lo = Bound::Included(Term::from_field_u64(self.fields.completeness, min));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lo, Bound::Unbounded))));
+        }
+        if let Some(access) = self.access_query(&req.access) {
+            clauses.push((Occur::Must, access));
+        }
+        Ok(clauses)
+    }
+
+    /// A query matching what `access` may read (None: everything).
+    pub fn access_query(&self, access: &Access) -> Option<Box<dyn Query>> {
+        let public = || -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(self.fields.visibility, "public"), IndexRecordOption::Basic))
+        };
+        match access {
+            Access::All => None,
+            Access::Public => Some(public()),
+            Access::Teams(teams) => {
+                let mut ors: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, public())];
+                for t in teams {
+                    let team =
+                        Box::new(TermQuery::new(Term::from_field_text(self.fields.team, &t.to_lowercase()), IndexRecordOption::Basic));
+                    ors.push((Occur::Should, team));
+                }
+                Some(Box::new(BooleanQuery::new(ors)))
+            }
+        }
+    }
+
+    /// Run a search.
+    pub fn search(&self, req: &SearchRequest, vocab: Option<&Vocab>) -> Result<SearchResponse> {
+        let per_page = req.per_page.clamp(1, MAX_PER_PAGE);
+        let page = req.page.max(1);
+        let offset = (page - 1) * per_page;
+        if offset > MAX_OFFSET {
+            return Err(Error::BadParam(format!("page {page} is too deep; at most {MAX_OFFSET} results can be paged")));
+        }
+        let filters = self.filter_query(req)?;
+        let searcher = self.reader.searcher();
+        let build = |text: Box<dyn Query>| -> Box<dyn Query> {
+            if filters.is_empty() {
+                return text;
+            }
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let (text, warning) = self.text_query(&req.q, vocab, req.fuzzy)?;
+        let mut query = build(text.box_clone());
+        let mut fuzzy = req.fuzzy;
+        let mut total = searcher.search(&*query, &Count)?;
+        if total == 0 && !fuzzy && !req.q.trim().is_empty() && !has_syntax(&req.q) {
+            let (ft, _) = self.text_query(&req.q, vocab, true)?;
+            let fq = build(ft);
+            let n = searcher.search(&*fq, &Count)?;
+            if n > 0 {
+                query = fq;
+                total = n;
+                fuzzy = true;
+            }
+        }
+        let addrs: Vec<(f32, DocAddress)> = match req.sort {
+            Sort::Relevance => searcher.search(&*query, &TopDocs::with_limit(per_page).and_offset(offset).order_by_score())?,
+            Sort::Date => searcher
+                .search(
+                    &*query,
+                    &TopDocs::with_limit(per_page).and_offset(offset).order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+            Sort::Completeness => searcher
+                .search(&*query, &TopDocs::with_limit(per_page).and_offset(offset).order_by_fast_field::<u64>("completeness", Order::Desc))?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+        };
+        let facets = self.facet_counts(&searcher, &*query)?;
+        let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body).ok();
+        if let Some(g) = snippets.as_mut() {
+            g.set_max_num_chars(220);
+        }
+        let mut hits = Vec::with_capacity(addrs.len());
+        for (score, addr) in addrs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let Some(meta) = self.meta_of(&doc) else { continue };
+            let (snippet, snippet_html) = match &snippets {
+                Some(g) => {
+                    let s = g.snippet_from_doc(&doc);
+                    if s.is_empty() {
+                        (meta.summary.clone(), crate::parse::markdown::escape(&meta.summary))
+                    } else {
+                        (s.fragment().to_string(), s.to_html())
+                    }
+                }
+                None => (meta.summary.clone(), crate::parse::markdown::escape(&meta.summary)),
+            };
+            hits.push(hit_of(&meta, score, snippet, snippet_html, self.first_seen(&meta.id)));
+        }
+        Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits, facets })
+    }
+
+    fn facet_counts(&self, searcher: &Searcher, query: &dyn Query) -> Result<BTreeMap<String, Vec<FacetCount>>> {
+        let mk = |f: &str| {
+            let mut c = FacetCollector::for_field(f);
+            c.add_facet("/");
+            c
+        };
+        let (a, b, c, d) = (mk(FACETS[0].1), mk(FACETS[1].1), mk(FACETS[2].1), mk(FACETS[3].1));
+        let (e, f) = (mk(FACETS[4].1), mk(FACETS[5].1));
+        let ((ra, rb, rc, rd), (re, rf)) = searcher.search(query, &((a, b, c, d), (e, f)))?;
+        let mut out = BTreeMap::new();
+        for ((name, _), counts) in FACETS.iter().zip([ra, rb, rc, rd, re, rf]) {
+            let mut v: Vec<FacetCount> = counts.get("/").map(|(facet, count)| FacetCount { value: facet_leaf(facet), count }).collect();
+            if *name == "year" {
+                v.sort_by(|x, y| y.value.cmp(&x.value));
+            } else {
+                v.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| x.value.cmp(&y.value)));
+            }
+            v.truncate(50);
+            out.insert(name.to_string(), v);
+        }
+        Ok(out)
+    }
+
+    fn meta_of(&self, doc: &TantivyDocument) -> Option<CoeDoc> {
+        let bytes = doc.get_first(self.fields.meta).and_then(|v| v.as_bytes())?;
+        serde_json::from_slice(bytes).ok()
+    }
+
+    fn address_of(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>> {
+        let q = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        Ok(searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?.into_iter().next().map(|(_, a)| a))
+    }
+
+    /// The full document (re-read from the stored Markdown) and its Markdown.
+    pub fn get(&self, id: &str, vocab: &Vocab, access: &Access) -> Result<(CoeDoc, String)> {
+        let searcher = self.reader.searcher();
+        let addr = self.address_of(&searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let mut meta = self.meta_of(&doc).ok_or_else(|| Error::Other(format!("stored document `{id}` is unreadable")))?;
+        if !access.allows(meta.visibility, meta.team.as_deref()) {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        let raw =
+            doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let defaults = crate::parse::Defaults { team: meta.team.clone(), visibility: meta.visibility };
+        let full = crate::parse::parse_text(
+            crate::parse::Input { source: &meta.source, path: &meta.path, bytes: raw.as_bytes(), defaults: &defaults },
+            &raw,
+            Vec::new(),
+            vocab,
+        );
+        meta.sections = full.sections;
+        meta.evidence = full.evidence;
+        Ok((meta, raw))
+    }
+
+    /// CoEs like this one: more-like-this over the text, boosted by shared
+    /// technologies and failure modes.
+    pub fn similar(&self, id: &str, limit: usize, access: &Access) -> Result<Vec<Similar>> {
+        let searcher = self.reader.searcher();
+        let addr = self.address_of(&searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let me = self.meta_of(&doc).ok_or_else(|| Error::NotFound(id.to_string()))?;
+        if !access.allows(me.visibility, me.team.as_deref()) {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        let mlt = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(2)
+            .with_max_query_terms(30)
+            .with_min_word_length(3)
+            .with_document(addr);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(mlt))];
+        for t in &me.technologies {
+            let term = Term::from_facet(self.fields.f_technology, &Facet::from_path([t.as_str()]));
+            clauses.push((
+                Occur::Should,
+                Box::new(tantivy::query::BoostQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 2.0)),
+            ));
+        }
+        for f in &me.failure_modes {
+            let term = Term::from_facet(self.fields.f_failure_mode, &Facet::from_path([f.as_str()]));
+            clauses.push((
+                Occur::Should,
+                Box::new(tantivy::query::BoostQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 2.0)),
+            ));
+        }
+        let mut q: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
+        q.push((Occur::MustNot, Box::new(TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic))));
+        if let Some(a) = self.access_query(access) {
+            q.push((Occur::Must, a));
+        }
+        let top = searcher.search(&BooleanQuery::new(q), &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score())?;
+        let mut out = Vec::new();
+        for (score, a) in top {
+            let d: TantivyDocument = searcher.doc(a)?;
+            let Some(m) = self.meta_of(&d) else { continue };
+            out.push(Similar {
+                shared_technologies: m.technologies.iter().filter(|t| me.technologies.contains(t)).cloned().collect(),
+                shared_failure_modes: m.failure_modes.iter().filter(|t| me.failure_modes.contains(t)).cloned().collect(),
+                id: m.id,
+                title: m.title,
+                date: m.date,
+                team: m.team,
+                severity: m.severity,
+                technologies: m.technologies,
+                failure_modes: m.failure_modes,
+                score,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every readable document's model (without section text), with first-seen.
+    pub fn all_docs(&self, access: &Access, query: Option<Box<dyn Query>>) -> Result<Vec<(CoeDoc, Option<i64>)>> {
+        let searcher = self.reader.searcher();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query.unwrap_or_else(|| Box::new(AllQuery)))];
+        if let Some(a) = self.access_query(access) {
+            clauses.push((Occur::Must, a));
+        }
+        let addrs = searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?;
+        let mut addrs: Vec<DocAddress> = addrs.into_iter().collect();
+        addrs.sort();
+        let mut out = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            let d: TantivyDocument = searcher.doc(a)?;
+            if let Some(m) = self.meta_of(&d) {
+                let fs = self.first_seen(&m.id);
+                out.push((m, fs));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Action items across all CoEs.
+    pub fn action_items(&self, q: &ActionQuery, today: NaiveDate) -> Result<Vec<ActionRow>> {
+        let pre: Option<Box<dyn Query>> = if q.status.as_deref().unwrap_or("open") == "open" {
+            Some(Box::new(RangeQuery::new(Bound::Included(Term::from_field_u64(self.fields.open_actions, 1)), Bound::Unbounded)))
+        } else {
+            None
+        };
+        let docs = self.all_docs(&q.access, pre)?;
+        let mut rows = Vec::new();
+        for (d, _) in docs {
+            if !q.team.is_empty() && !d.team.as_ref().is_some_and(|t| q.team.iter().any(|x| x.eq_ignore_ascii_case(t))) {
+                continue;
+            }
+            if !q.technology.is_empty() && !d.technologies.iter().any(|t| q.technology.iter().any(|x| x.eq_ignore_ascii_case(t))) {
+                continue;
+            }
+            for a in &d.action_items {
+                let overdue = is_overdue(a, today);
+                let status_ok = match q.status.as_deref().unwrap_or("open") {
+                    "all" => true,
+                    s => a.status.as_str() == s,
+                };
+                if !status_ok || (q.overdue && !overdue) {
+                    continue;
+                }
+                rows.push(ActionRow {
+                    item: a.clone(),
+                    overdue,
+                    coe: CoeRef { id: d.id.clone(), title: d.title.clone(), team: d.team.clone(), date: d.date.clone() },
+                });
+            }
+        }
+        rows.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then_with(|| a.item.due.is_none().cmp(&b.item.due.is_none()))
+                .then_with(|| a.item.due.cmp(&b.item.due))
+        });
+        Ok(rows)
+    }
+}
+
+/// Is an open item past its due date?
+pub fn is_overdue(a: &ActionItem, today: NaiveDate) -> bool {
+    a.status == ActionStatus::Open
+        && a.due.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| d < today)
+}
+
+fn facet_leaf(f: &Facet) -> String {
+    f.to_path().last().map(|s| s.to_string()).unwrap_or_default()
+}
+
+/// A search hit from a stored model.
+pub fn hit_of(m: &CoeDoc, score: f32, snippet: String, snippet_html: String, first_seen: Option<i64>) -> Hit {
+    Hit {
+        id: m.id.clone(),
+        title: m.title.clone(),
+        date: m.date.clone(),
+        team: m.team.clone(),
+        severity: m.severity.clone(),
+        status: m.status.clone(),
+        technologies: m.technologies.clone(),
+        services: m.services.clone(),
+        failure_modes: m.failure_modes.clone(),
+        summary: m.summary.clone(),
+        snippet,
+        snippet_html,
+        score,
+        completeness: m.completeness,
+        first_seen: first_seen.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|d| d.to_rfc3339()),
+    }
+}
+
+/// A similar CoE.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Similar {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Date.
+    pub date: Option<String>,
+    /// Team.
+    pub team: Option<String>,
+    /// Severity.
+    pub severity: Option<String>,
+    /// Technologies.
+    pub technologies: Vec<String>,
+    /// Failure modes.
+    pub failure_modes: Vec<String>,
+    /// Technologies both share.
+    pub shared_technologies: Vec<String>,
+    /// Failure modes both share.
+    pub shared_failure_modes: Vec<String>,
+    /// Score.
+    pub score: f32,
+}
+
+/// Filters for [`Store::action_items`].
+#[derive(Debug, Clone, Default)]
+pub struct ActionQuery {
+    /// `open` (default), `done`, `not-doing` or `all`.
+    pub status: Option<String>,
+    /// Only overdue items.
+    pub overdue: bool,
+    /// Teams (OR).
+    pub team: Vec<String>,
+    /// Technologies (OR).
+    pub technology: Vec<String>,
+    /// Who is asking.
+    pub access: Access,
+}
+
+/// A CoE an action item belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CoeRef {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Team.
+    pub team: Option<String>,
+    /// Date.
+    pub date: Option<String>,
+}
+
+/// An action item with its CoE.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActionRow {
+    /// The item.
+    #[serde(flatten)]
+    pub item: ActionItem,
+    /// Past due and still open.
+    pub overdue: bool,
+    /// Its CoE.
+    pub coe: CoeRef,
+}
+
+/// Group counts helper for stats.
+pub fn count_by<'a>(it: impl Iterator<Item = &'a str>) -> HashMap<String, u64> {
+    let mut m = HashMap::new();
+    for k in it {
+        *m.entry(k.to_string()).or_insert(0) += 1;
+    }
+    m
+}

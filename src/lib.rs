@@ -1,0 +1,33 @@
+//! coe-kb: a searchable knowledge base of Correction-of-Error (postmortem)
+//! documents. The library holds the document model, the extractor, the Tantivy
+//! index and search, the sources and watcher, the HTTP API, the digest and the
+//! linter; `src/main.rs` is a thin command line over it.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod index;
+pub mod lint;
+pub mod model;
+pub mod parse;
+pub mod source;
+pub mod vocab;
+
+pub use error::{Error, Result};
+
+/// A test hook: when `COE_FAILPOINT` names this point, act as told
+/// (`NAME=pause` sleeps for a minute so a test can kill the process;
+/// `NAME=abort` aborts at once).
+pub fn failpoint(name: &str) {
+    let Some(spec) = std::env::var_os("COE_FAILPOINT") else { return };
+    let spec = spec.to_string_lossy();
+    for part in spec.split(',') {
+        let (point, action) = part.split_once('=').unwrap_or((part, "abort"));
+        if point == name {
+            match action {
+                "pause" => std::thread::sleep(std::time::Duration::from_secs(60)),
+                _ => std::process::abort(),
+            }
+        }
+    }
+}

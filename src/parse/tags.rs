@@ -1,0 +1,222 @@
+//! Tags: technologies (vocabulary matches with evidence), failure modes (rules
+//! from `index-schema/failure_modes.toml`), services affected, and severity.
+
+use crate::model::Evidence;
+use crate::vocab::{Vocab, sentence_around};
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Text of one section with the weight its mentions carry.
+pub struct Weighted<'a> {
+    /// Canonical section kind (or `title`).
+    pub kind: &'a str,
+    /// The text.
+    pub text: &'a str,
+}
+
+fn weight(kind: &str) -> f32 {
+    match kind {
+        "title" => 4.0,
+        "summary" | "root_cause" | "five_whys" | "trigger" | "contributing_factors" => 2.0,
+        "impact" | "timeline" | "resolution" | "preamble" | "detection" | "incident_response" => 1.0,
+        "appendix" | "faq" => 0.3,
+        _ => 0.8,
+    }
+}
+
+/// Technologies mentioned in the text, most prominent first, with evidence.
+pub fn technologies(vocab: &Vocab, parts: &[Weighted]) -> (Vec<String>, Vec<Evidence>) {
+    let mut score: HashMap<usize, f32> = HashMap::new();
+    let mut evidence: HashMap<usize, String> = HashMap::new();
+    let mut order: Vec<usize> = Vec::new();
+    for p in parts {
+        for m in vocab.find_technologies(p.text) {
+            *score.entry(m.tech).or_insert(0.0) += weight(p.kind);
+            if let std::collections::hash_map::Entry::Vacant(e) = evidence.entry(m.tech) {
+                e.insert(sentence_around(p.text, m.start, m.end));
+                order.push(m.tech);
+            }
+        }
+    }
+    order.sort_by(|a, b| score[b].partial_cmp(&score[a]).unwrap_or(std::cmp::Ordering::Equal));
+    let names: Vec<String> = order.iter().map(|&i| vocab.technologies[i].name.clone()).collect();
+    let ev = order.iter().map(|&i| Evidence { technology: vocab.technologies[i].name.clone(), text: evidence[&i].clone() }).collect();
+    (names, ev)
+}
+
+/// Failure modes whose rules score at least 2 (a mention in a root-cause
+/// section counts 3, in the summary or title 2, elsewhere 1). At most four.
+pub fn failure_modes(vocab: &Vocab, parts: &[Weighted]) -> Vec<String> {
+    let mut scored: Vec<(f32, usize)> = Vec::new();
+    for (i, rule) in vocab.failure_modes.iter().enumerate() {
+        let mut s = 0.0f32;
+        for p in parts {
+            let w = match p.kind {
+                "root_cause" | "five_whys" | "trigger" | "contributing_factors" => 3.0,
+                "title" | "summary" => 2.0,
+                "appendix" | "faq" => 0.3,
+                _ => 1.0,
+            };
+            for re in &rule.patterns {
+                let n = re.find_iter(p.text).take(5).count();
+                s += w * n as f32;
+            }
+        }
+        if s >= 2.0 {
+            scored.push((s, i));
+        }
+    }
+    scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    scored.into_iter().take(4).map(|(_, i)| vocab.failure_modes[i].id.clone()).collect()
+}
+
+static SERVICE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:[Tt]he\s+)?`?([A-Z][A-Za-z0-9]+(?:[ .-][A-Z][A-Za-z0-9]+)?|[a-z][a-z0-9]+(?:-[a-z0-9]+)+)`?\s+(?:service|API|api|microservice|backend|frontend|cluster|website|site|app|endpoint)s?\b")
+        .expect("service regex compiles")
+});
+
+const NOT_SERVICES: &[&str] = &[
+    "The",
+    "This",
+    "That",
+    "Our",
+    "Their",
+    "Its",
+    "A",
+    "An",
+    "All",
+    "Any",
+    "Each",
+    "Every",
+    "Some",
+    "No",
+    "Other",
+    "Main",
+    "New",
+    "Old",
+    "Whole",
+    "Entire",
+    "Affected",
+    "Internal",
+    "External",
+    "Public",
+    "Private",
+    "Production",
+    "Staging",
+    "Web",
+    "Mobile",
+    "Backend",
+    "Frontend",
+    "Core",
+    "Customer",
+];
+
+/// Services affected: known services (config) and "X service" phrases in the
+/// Summary and Impact sections.
+pub fn services(vocab: &Vocab, parts: &[Weighted], technologies: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in parts {
+        if !matches!(p.kind, "impact" | "summary" | "title" | "preamble") {
+            continue;
+        }
+        for s in vocab.find_services(p.text) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        for c in SERVICE_RE.captures_iter(p.text) {
+            let Some(m) = c.get(1) else { continue };
+            let name = m.as_str().trim();
+            let first = name.split([' ', '.', '-']).next().unwrap_or("");
+            if NOT_SERVICES.contains(&first) || name.len() < 3 {
+                continue;
+            }
+            if technologies.iter().any(|t| t.eq_ignore_ascii_case(name)) || vocab.canonical_technology(name).is_some() {
+                continue;
+            }
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out.truncate(12);
+    out
+}
+
+static SEV_TEXT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:sev(?:erity)?[- ]?([0-5])\b|severity\s*(?:level\s*)?[:=]?\s*(critical|high|major|medium|moderate|low|minor)\b|\bP([0-4])\s+incident\b)")
+        .expect("severity regex compiles")
+});
+
+/// Normalise a severity to `SEV0` … `SEV5`.
+pub fn normalize_severity(s: &str) -> Option<String> {
+    let l = s.trim().to_lowercase().replace([' ', '-', '_'], "");
+    let digit = |t: &str| t.chars().find(|c| c.is_ascii_digit()).filter(|c| ('0'..='5').contains(c));
+    let n = if let Some(rest) = l.strip_prefix("severity").or_else(|| l.strip_prefix("sev")) {
+        digit(rest).map(|d| d.to_string()).or_else(|| word_level(rest))
+    } else if l.len() == 2 && l.starts_with('p') {
+        digit(&l).map(|d| d.to_string())
+    } else if l.len() == 1 {
+        digit(&l).map(|d| d.to_string())
+    } else {
+        word_level(&l)
+    }?;
+    Some(format!("SEV{n}"))
+}
+
+fn word_level(w: &str) -> Option<String> {
+    let n = match w {
+        "critical" | "blocker" | "urgent" => "1",
+        "high" | "major" => "2",
+        "medium" | "moderate" | "normal" => "3",
+        "low" | "minor" => "4",
+        "trivial" | "informational" | "info" => "5",
+        _ => return None,
+    };
+    Some(n.to_string())
+}
+
+/// A severity stated in the text ("SEV2", "Severity: High", "P1 incident").
+pub fn severity_in_text(text: &str) -> Option<String> {
+    let c = SEV_TEXT_RE.captures(text)?;
+    if let Some(d) = c.get(1).or_else(|| c.get(3)) {
+        return Some(format!("SEV{}", d.as_str()));
+    }
+    c.get(2).and_then(|w| word_level(&w.as_str().to_lowercase())).map(|n| format!("SEV{n}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities() {
+        assert_eq!(normalize_severity("SEV-2").as_deref(), Some("SEV2"));
+        assert_eq!(normalize_severity("high").as_deref(), Some("SEV2"));
+        assert_eq!(normalize_severity("P1").as_deref(), Some("SEV1"));
+        assert_eq!(normalize_severity("whatever"), None);
+        assert_eq!(severity_in_text("This was a Sev 1 outage").as_deref(), Some("SEV1"));
+    }
+
+    #[test]
+    fn failure_modes_need_evidence() {
+        let v = Vocab::builtin().expect("vocab");
+        let parts = [Weighted { kind: "root_cause", text: "The TLS certificate expired because renewal was manual." }];
+        let fm = failure_modes(&v, &parts);
+        assert!(fm.contains(&"certificate-expiry".to_string()), "{fm:?}");
+        let none = failure_modes(&v, &[Weighted { kind: "other", text: "A calm day." }]);
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn services_from_impact() {
+        let v = Vocab::builtin().expect("vocab");
+        let parts = [Weighted {
+            kind: "impact",
+            text: "The Checkout service and the checkout-api service returned errors. The whole service was down.",
+        }];
+        let s = services(&v, &parts, &[]);
+        assert_eq!(s, vec!["Checkout", "checkout-api"]);
+    }
+}

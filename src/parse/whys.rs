@@ -1,0 +1,227 @@
+//! The 5 Whys chain and root causes: from a root-cause section (contributing
+//! factors count), else the last answer of the 5 Whys, else a "root cause was"
+//! sentence anywhere.
+
+use super::markdown::{BlockKind, RawSection};
+use crate::model::Why;
+use regex::Regex;
+use std::sync::LazyLock;
+
+static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?:why\s*#?\s*)?(\d{1,2})([a-z])?\s*[.):-]\s*|why\s*#?\s*(\d{1,2})\s*[.):-]?\s*|q(\d{0,2})\s*[.:)]\s*)")
+        .expect("label regex compiles")
+});
+static ANSWER_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:a\d{0,2}\s*[.:)]|answer\s*:|because\b)").expect("answer regex compiles"));
+
+fn strip(s: &str) -> String {
+    s.trim().trim_matches(|c: char| c == '*' || c == '_').trim().to_string()
+}
+
+/// Extract the 5 Whys from sections of kind `five_whys`.
+pub fn extract(sections: &[(&str, &RawSection)]) -> Vec<Why> {
+    let mut out: Vec<Why> = Vec::new();
+    let mut pending: Option<(String, u32)> = None;
+    let mut seq = 0u32;
+    for (kind, sec) in sections {
+        if *kind != "five_whys" {
+            continue;
+        }
+        let mut units: Vec<(String, usize)> = Vec::new();
+        for b in &sec.blocks {
+            match b.kind {
+                BlockKind::Item | BlockKind::Para => {
+                    // Lines that start a new step (a label, a question, an answer) split the block.
+                    let mut cur: Option<String> = None;
+                    for line in b.text.lines() {
+                        let l = line.trim();
+                        let starts =
+                            LABEL_RE.is_match(l) || ANSWER_RE.is_match(l) || l.to_lowercase().starts_with("why") || l.starts_with("**");
+                        match cur.as_mut() {
+                            Some(c) if !starts && !c.trim_end().ends_with('?') => {
+                                c.push(' ');
+                                c.push_str(l);
+                            }
+                            _ => {
+                                if let Some(c) = cur.take() {
+                                    units.push((c, b.depth));
+                                }
+                                cur = Some(l.to_string());
+                            }
+                        }
+                    }
+                    if let Some(c) = cur {
+                        units.push((c, b.depth));
+                    }
+                }
+                BlockKind::Table => {
+                    for r in b.rows.iter().skip(1) {
+                        units.push((r.join(" "), 0));
+                    }
+                }
+                BlockKind::Code => {}
+            }
+        }
+        for (text, depth) in units {
+            let t = text.trim();
+            if t.is_empty() {
+                continue;
+            }
+            let (label_level, rest) = match LABEL_RE.captures(t) {
+                Some(c) => {
+                    let n = c.get(1).or_else(|| c.get(3)).or_else(|| c.get(4)).and_then(|m| m.as_str().parse::<u32>().ok());
+                    (n, &t[c.get(0).map_or(0, |m| m.end())..])
+                }
+                None => (None, t),
+            };
+            let rest = strip(rest);
+            if rest.is_empty() {
+                continue;
+            }
+            let is_answer = ANSWER_RE.is_match(&rest);
+            if let Some(q) = rest.find('?').filter(|_| !is_answer) {
+                let question = strip(&rest[..=q]);
+                let answer = strip(rest[q + 1..].trim_start_matches([':', '-', '–', '—', ' ']));
+                seq += 1;
+                let level = label_level.unwrap_or(seq);
+                if answer.is_empty() {
+                    pending = Some((question, level));
+                } else {
+                    out.push(Why { question, answer, level });
+                    pending = None;
+                }
+            } else if let Some((question, level)) = pending.take() {
+                out.push(Why { question, answer: strip_answer(&rest), level });
+            } else if depth > 0 && !out.is_empty() {
+                // A nested bullet adds to the previous answer.
+                if let Some(last) = out.last_mut() {
+                    last.answer.push(' ');
+                    last.answer.push_str(&rest);
+                }
+            } else {
+                seq += 1;
+                out.push(Why { question: String::new(), answer: strip_answer(&rest), level: label_level.unwrap_or(seq) });
+            }
+        }
+    }
+    out
+}
+
+fn strip_answer(s: &str) -> String {
+    let t = s.trim();
+    let lower = t.to_lowercase();
+    for p in ["answer:", "a:"] {
+        if lower.starts_with(p) {
+            return strip(&t[p.len()..]);
+        }
+    }
+    strip(t)
+}
+
+static ROOT_SENTENCE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:the\s+)?(?:underlying\s+|primary\s+|main\s+)?root[- ]causes?\s+(?:of\s+[^.]{0,80}?\s+)?(?:was|were|is|are|has been|turned out to be)\s*:?\s*([^.\n]{10,400}[.\n]?)")
+        .expect("root cause regex compiles")
+});
+
+/// Root causes from sections of kind `root_cause` / `contributing_factors`,
+/// else the deepest 5-Whys answer, else a "root cause was …" sentence.
+pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (kind, sec) in sections {
+        if *kind != "root_cause" && *kind != "contributing_factors" {
+            continue;
+        }
+        let items: Vec<&str> = sec.blocks.iter().filter(|b| b.kind == BlockKind::Item && b.depth == 0).map(|b| b.text.as_str()).collect();
+        if items.len() >= 2 {
+            out.extend(items.iter().map(|t| clip(t, 400)));
+        } else {
+            let paras: Vec<&str> =
+                sec.blocks.iter().filter(|b| b.kind != BlockKind::Code && b.kind != BlockKind::Table).map(|b| b.text.as_str()).collect();
+            if let Some(first) = paras.first() {
+                let mut t = first.to_string();
+                if t.len() < 160
+                    && let Some(second) = paras.get(1)
+                {
+                    t.push(' ');
+                    t.push_str(second);
+                }
+                out.push(clip(&t, 600));
+            }
+        }
+    }
+    if out.is_empty()
+        && let Some(deepest) = whys.iter().filter(|w| !w.answer.is_empty()).max_by_key(|w| w.level)
+    {
+        out.push(clip(&deepest.answer, 600));
+    }
+    if out.is_empty()
+        && let Some(c) = ROOT_SENTENCE_RE.captures(full_text)
+        && let Some(m) = c.get(1)
+    {
+        out.push(clip(m.as_str(), 400));
+    }
+    out.retain(|s| !s.trim().is_empty());
+    out.dedup();
+    out
+}
+
+/// Clip text to `max` bytes on a char boundary, whitespace folded.
+pub fn clip(s: &str, max: usize) -> String {
+    let folded: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.len() <= max {
+        return folded;
+    }
+    let mut cut = max;
+    while !folded.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut t = folded[..cut].to_string();
+    if let Some(sp) = t.rfind(' ') {
+        t.truncate(sp);
+    }
+    t.push('…');
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::markdown::{LineIndex, walk};
+
+    fn secs(md: &str) -> Vec<RawSection> {
+        walk(md, &LineIndex::new(md, 1)).sections
+    }
+
+    #[test]
+    fn numbered_questions_with_branches() {
+        let s = secs(
+            "## 5 Whys\n\n1. Why did checkout fail? Because DynamoDB throttled writes.\n2. Why did it throttle? Capacity was provisioned too low.\n3a. Why was it low? The autoscaler was off.\n3b. Why was it low? Nobody reviewed limits.\n",
+        );
+        let v: Vec<(&str, &RawSection)> = s.iter().map(|x| ("five_whys", x)).collect();
+        let w = extract(&v);
+        assert_eq!(w.len(), 4);
+        assert_eq!(w[0].question, "Why did checkout fail?");
+        assert_eq!(w[0].answer, "Because DynamoDB throttled writes.");
+        assert_eq!(w[2].level, 3);
+        assert_eq!(w[3].level, 3);
+        let rc = root_causes(&v, &w, "");
+        assert_eq!(rc, vec!["Nobody reviewed limits."]);
+    }
+
+    #[test]
+    fn question_then_answer_paragraph() {
+        let s = secs(
+            "## Five Whys\n\n**Why did the site go down?**\n\nThe certificate expired.\n\n**Why did it expire?**\n\nRenewal was manual.\n",
+        );
+        let v: Vec<(&str, &RawSection)> = s.iter().map(|x| ("five_whys", x)).collect();
+        let w = extract(&v);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[1].answer, "Renewal was manual.");
+    }
+
+    #[test]
+    fn root_cause_sentence_fallback() {
+        let rc = root_causes(&[], &[], "Intro. The root cause was an expired TLS certificate on the edge.\n");
+        assert_eq!(rc, vec!["an expired TLS certificate on the edge."]);
+    }
+}

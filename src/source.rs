@@ -1,0 +1,354 @@
+//! Sources of CoE files: walking a folder with the ignore rules, reading and
+//! parsing each file safely, and reconciling the index with what is on disk
+//! (unchanged files skipped by size, mtime and hash; removed files dropped).
+
+use crate::error::{Error, Result};
+use crate::index::{Batch, BatchStats, FileState, Store, Upsert};
+use crate::parse::{self, Defaults};
+use crate::vocab::Vocab;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+use tantivy::IndexWriter;
+
+/// Default largest file indexed.
+pub const DEFAULT_MAX_SIZE: u64 = 10 * 1024 * 1024;
+/// Upserts per commit during a reconcile.
+pub const COMMIT_EVERY: usize = 2000;
+
+/// File names skipped by default (case-insensitive, any extension).
+pub const DEFAULT_IGNORED_NAMES: &[&str] = &[
+    "readme",
+    "license",
+    "licence",
+    "copying",
+    "changelog",
+    "contributing",
+    "code_of_conduct",
+    "security",
+    "notice",
+    "authors",
+    "codeowners",
+];
+
+/// One folder of CoEs.
+#[derive(Debug, Clone)]
+pub struct SourceSpec {
+    /// Name (part of every id).
+    pub name: String,
+    /// Root folder.
+    pub root: PathBuf,
+    /// Only paths matching these globs (relative to the root) are read, when set.
+    pub include: Option<GlobSet>,
+    /// Paths matching these globs are skipped.
+    pub exclude: Option<GlobSet>,
+    /// Skip README, LICENSE and similar files.
+    pub ignore_repo_files: bool,
+    /// Defaults for documents.
+    pub defaults: Defaults,
+    /// Largest file read.
+    pub max_size: u64,
+}
+
+impl SourceSpec {
+    /// A source with default rules.
+    pub fn new(name: impl Into<String>, root: impl Into<PathBuf>) -> SourceSpec {
+        SourceSpec {
+            name: name.into(),
+            root: root.into(),
+            include: None,
+            exclude: None,
+            ignore_repo_files: true,
+            defaults: Defaults::default(),
+            max_size: DEFAULT_MAX_SIZE,
+        }
+    }
+
+    /// The default name of a source at `root`: its folder name.
+    pub fn name_for(root: &Path) -> String {
+        let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        abs.file_name().map(|n| parse::slug(&n.to_string_lossy())).unwrap_or_else(|| "default".into())
+    }
+}
+
+/// Compile globs, naming the bad one.
+pub fn globset(patterns: &[String], what: &str) -> Result<Option<GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| Error::Config(format!("{what}: invalid glob `{p}`: {e}")))?);
+    }
+    b.build().map(Some).map_err(|e| Error::Config(format!("{what}: {e}")))
+}
+
+/// A file found by a walk.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Path relative to the root, `/`-separated.
+    pub rel: String,
+    /// Absolute path.
+    pub abs: PathBuf,
+    /// Size.
+    pub size: u64,
+    /// Mtime, ns since the epoch.
+    pub mtime: i64,
+}
+
+/// A file that was not indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The path (relative when inside the source).
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Is this an editor temp file or otherwise never a document?
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with(".#")
+        || name.starts_with('~')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swo")
+        || name.ends_with(".tmp")
+        || name.ends_with(".part")
+        || name.ends_with(".crdownload")
+        || name == "4913"
+        || (name.starts_with('.') && name.len() > 1)
+}
+
+/// Markdown by extension (`.md`, `.markdown`, `.mdown`, `.mkd`); `None` for
+/// files without an extension (decided by content).
+pub fn markdown_by_extension(name: &str) -> Option<bool> {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => Some(matches!(ext.to_ascii_lowercase().as_str(), "md" | "markdown" | "mdown" | "mkd")),
+        _ => None,
+    }
+}
+
+fn is_repo_file(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let stem = stem.split(['-', '_']).next().unwrap_or(&stem).to_string();
+    DEFAULT_IGNORED_NAMES.contains(&stem.as_str()) || stem == "code"
+}
+
+/// Should the walker even look at this relative path? (`None`: yes; `Some(reason)`: skip.)
+pub fn path_filter(spec: &SourceSpec, rel: &str) -> Option<String> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if is_temp_name(name) {
+        return Some("temporary or hidden file".into());
+    }
+    if spec.ignore_repo_files && is_repo_file(name) {
+        return Some("repository file (README, LICENSE, …)".into());
+    }
+    if markdown_by_extension(name) == Some(false) {
+        return Some("not a Markdown file".into());
+    }
+    if let Some(ex) = &spec.exclude
+        && ex.is_match(rel)
+    {
+        return Some("excluded by configuration".into());
+    }
+    if let Some(inc) = &spec.include
+        && !inc.is_match(rel)
+    {
+        return Some("not included by configuration".into());
+    }
+    None
+}
+
+fn mtime_ns(m: &std::fs::Metadata) -> i64 {
+    m.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Walk a source: candidate files, and what was skipped (with reasons). Files
+/// with other extensions are skipped silently; symlinks are followed, but never
+/// out of the root, and loops end the branch.
+pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
+    let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    let walker = walkdir::WalkDir::new(&root).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+        if e.depth() == 0 {
+            return true;
+        }
+        let name = e.file_name().to_string_lossy();
+        !(e.file_type().is_dir() && (name.starts_with('.') || name == "node_modules" || name == "target"))
+    });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(|p| rel_of(&root, p)).unwrap_or_default();
+                let reason = if e.loop_ancestor().is_some() {
+                    "symlink loop".to_string()
+                } else {
+                    format!("unreadable: {}", e.io_error().map_or(e.to_string(), |x| x.to_string()))
+                };
+                skipped.push(Skipped { path, reason });
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = rel_of(&root, entry.path());
+        if let Some(reason) = path_filter(spec, &rel) {
+            if reason != "not a Markdown file" && !reason.starts_with("temporary") {
+                skipped.push(Skipped { path: rel, reason });
+            }
+            continue;
+        }
+        if entry.path_is_symlink() {
+            match std::fs::canonicalize(entry.path()) {
+                Ok(real) if real.starts_with(&root) => {}
+                _ => {
+                    skipped.push(Skipped { path: rel, reason: "symlink points outside the source".into() });
+                    continue;
+                }
+            }
+        }
+        match entry.metadata() {
+            Ok(m) => found.push(Found { rel, abs: entry.path().to_path_buf(), size: m.len(), mtime: mtime_ns(&m) }),
+            Err(e) => skipped.push(Skipped { path: rel, reason: format!("unreadable: {e}") }),
+        }
+    }
+    Ok((found, skipped))
+}
+
+fn rel_of(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Read and parse one file. `Err` is a reason to skip it.
+pub fn load(spec: &SourceSpec, rel: &str, abs: &Path, vocab: &Vocab) -> std::result::Result<Upsert, String> {
+    let meta = std::fs::metadata(abs).map_err(|e| format!("unreadable: {e}"))?;
+    if meta.len() > spec.max_size {
+        return Err(format!("too large: {} bytes (limit {})", meta.len(), spec.max_size));
+    }
+    let bytes = std::fs::read(abs).map_err(|e| format!("unreadable: {e}"))?;
+    if bytes.len() as u64 > spec.max_size {
+        return Err(format!("too large: {} bytes (limit {})", bytes.len(), spec.max_size));
+    }
+    if parse::looks_binary(&bytes) {
+        return Err("binary file".into());
+    }
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if markdown_by_extension(name).is_none() {
+        // No extension: index only text that has a Markdown heading.
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]);
+        if !head.lines().any(|l| l.starts_with('#') && l.trim_start_matches('#').starts_with(' ')) {
+            return Err("no extension and no Markdown heading".into());
+        }
+    }
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let file = FileState { size: bytes.len() as u64, mtime: mtime_ns(&meta), hash };
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut diags = Vec::new();
+        let text = parse::decode(&bytes, &mut diags);
+        let doc =
+            parse::parse_text(parse::Input { source: &spec.name, path: rel, bytes: &bytes, defaults: &spec.defaults }, &text, diags, vocab);
+        (doc, text)
+    }));
+    match parsed {
+        Ok((doc, raw)) => Ok(Upsert { doc, raw, file, replaces: None }),
+        Err(_) => Err("the parser failed on this file (please report it)".into()),
+    }
+}
+
+/// What a reconcile did.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// Files seen.
+    pub seen: usize,
+    /// Documents added.
+    pub added: usize,
+    /// Documents updated.
+    pub updated: usize,
+    /// Files unchanged since the last run.
+    pub unchanged: usize,
+    /// Documents removed.
+    pub removed: usize,
+    /// Files skipped, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// Documents with extraction warnings.
+    pub warnings: usize,
+}
+
+impl Report {
+    fn add(&mut self, s: BatchStats) {
+        self.added += s.added;
+        self.updated += s.updated;
+        self.removed += s.removed;
+    }
+}
+
+/// Bring the index in line with the files of `spec`. `progress(done, total)`
+/// is called as files are read.
+pub fn reconcile(
+    store: &Store,
+    writer: &mut IndexWriter,
+    spec: &SourceSpec,
+    vocab: &Vocab,
+    now: i64,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Report> {
+    let (files, skipped) = walk(spec)?;
+    let state = store.state(&spec.name)?;
+    let mut report = Report { seen: files.len() + skipped.len(), skipped, ..Default::default() };
+    let mut present: HashSet<&str> = HashSet::new();
+    let mut batch = Batch::default();
+    let total = files.len();
+    for (i, f) in files.iter().enumerate() {
+        progress(i, total);
+        present.insert(f.rel.as_str());
+        let prior = state.get(&f.rel);
+        if let Some(p) = prior
+            && p.file.size == f.size
+            && p.file.mtime == f.mtime
+        {
+            report.unchanged += 1;
+            continue;
+        }
+        match load(spec, &f.rel, &f.abs, vocab) {
+            Ok(mut u) => {
+                if let Some(p) = prior {
+                    if p.file.hash == u.file.hash && p.id == u.doc.id {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    if p.id != u.doc.id {
+                        u.replaces = Some(p.id.clone());
+                    }
+                }
+                if u.doc.diagnostics.iter().any(|d| d.level >= crate::model::Level::Warning) {
+                    report.warnings += 1;
+                }
+                batch.upserts.push(u);
+            }
+            Err(reason) => {
+                if let Some(p) = prior {
+                    batch.deletes.push(p.id.clone());
+                }
+                report.skipped.push(Skipped { path: f.rel.clone(), reason });
+            }
+        }
+        if batch.upserts.len() >= COMMIT_EVERY {
+            let s = store.apply(writer, std::mem::take(&mut batch), now)?;
+            report.add(s);
+        }
+    }
+    progress(total, total);
+    for (path, ix) in &state {
+        if !present.contains(path.as_str()) {
+            batch.deletes.push(ix.id.clone());
+        }
+    }
+    let s = store.apply(writer, batch, now)?;
+    report.add(s);
+    Ok(report)
+}

@@ -1,0 +1,500 @@
+//! Vocabularies kept as data in `index-schema/`: heading aliases, technologies and
+//! failure-mode rules, plus the extensions an organisation adds in `coe.toml`.
+//!
+//! The files are embedded at build time; [`Vocab::load`] merges the config's
+//! additions at run time, so extending a vocabulary needs no rebuild.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// The heading-alias table, as shipped.
+pub const HEADINGS_TOML: &str = include_str!("../index-schema/headings.toml");
+/// The technology vocabulary, as shipped.
+pub const TECHNOLOGIES_TOML: &str = include_str!("../index-schema/technologies.toml");
+/// The failure-mode rules, as shipped.
+pub const FAILURE_MODES_TOML: &str = include_str!("../index-schema/failure_modes.toml");
+
+/// One canonical section kind and the headings that mean it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadingKind {
+    /// Canonical id (`summary`, `timeline`, …).
+    pub id: String,
+    /// Display label.
+    pub label: String,
+    /// Normalised headings that map to this kind.
+    pub aliases: Vec<String>,
+}
+
+/// One technology of the vocabulary.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Technology {
+    /// Canonical name, also the facet value.
+    pub name: String,
+    /// Category (database, cloud, …).
+    #[serde(default)]
+    pub category: String,
+    /// Case-insensitive aliases, matched on word boundaries.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Forms matched only with this exact capitalisation.
+    #[serde(default)]
+    pub case_sensitive: Vec<String>,
+    /// When set, `case_sensitive` forms count only with one of these words nearby.
+    #[serde(default)]
+    pub context: Vec<String>,
+}
+
+/// A failure-mode rule: regexes that score a document.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FailureModeRule {
+    /// Stable id (`capacity`, `dns`, …), the facet value.
+    pub id: String,
+    /// Display label.
+    #[serde(default)]
+    pub label: String,
+    /// One-sentence description.
+    #[serde(default)]
+    pub description: String,
+    /// Regexes (case-insensitive).
+    pub patterns: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeadingsFile {
+    kind: Vec<HeadingKind>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TechFile {
+    technology: Vec<Technology>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailureFile {
+    failure_mode: Vec<FailureModeRule>,
+}
+
+/// What an organisation adds to the shipped vocabularies (`[vocabulary]` in `coe.toml`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VocabExtension {
+    /// Extra technologies (same keys as `technologies.toml`).
+    #[serde(default)]
+    pub technology: Vec<Technology>,
+    /// Extra failure modes, or extra patterns for an existing id.
+    #[serde(default)]
+    pub failure_mode: Vec<FailureModeRule>,
+    /// Known service names, matched in the Summary and Impact sections.
+    #[serde(default)]
+    pub services: Vec<String>,
+}
+
+/// A compiled failure-mode rule.
+#[derive(Debug)]
+pub struct CompiledRule {
+    /// Id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Compiled patterns.
+    pub patterns: Vec<Regex>,
+}
+
+/// A match of a technology alias in a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TechMatch {
+    /// Index into [`Vocab::technologies`].
+    pub tech: usize,
+    /// Byte range of the match.
+    pub start: usize,
+    /// End of the match.
+    pub end: usize,
+}
+
+/// All vocabularies, compiled and ready to match.
+pub struct Vocab {
+    /// Section kinds with their aliases.
+    pub kinds: Vec<HeadingKind>,
+    alias_to_kind: HashMap<String, usize>,
+    prefixes: Vec<(String, usize)>,
+    /// The technologies.
+    pub technologies: Vec<Technology>,
+    ci: AhoCorasick,
+    ci_owner: Vec<usize>,
+    cs: AhoCorasick,
+    cs_owner: Vec<usize>,
+    /// Failure-mode rules.
+    pub failure_modes: Vec<CompiledRule>,
+    /// Known services.
+    pub services: Vec<String>,
+    services_ac: Option<(AhoCorasick, Vec<usize>)>,
+    name_index: HashMap<String, usize>,
+}
+
+impl std::fmt::Debug for Vocab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vocab")
+            .field("kinds", &self.kinds.len())
+            .field("technologies", &self.technologies.len())
+            .field("failure_modes", &self.failure_modes.len())
+            .finish()
+    }
+}
+
+/// An error in a vocabulary file or extension.
+#[derive(Debug, thiserror::Error)]
+pub enum VocabError {
+    /// A TOML file did not parse.
+    #[error("vocabulary `{file}`: {message}")]
+    Toml {
+        /// Which file.
+        file: String,
+        /// Parser message.
+        message: String,
+    },
+    /// A failure-mode pattern is not a valid regex.
+    #[error("failure mode `{id}`: invalid pattern `{pattern}`: {message}")]
+    Pattern {
+        /// Rule id.
+        id: String,
+        /// The pattern.
+        pattern: String,
+        /// Regex error.
+        message: String,
+    },
+}
+
+/// Normalise a heading for alias lookup: lowercase, numbering, parentheses and
+/// anything after `:` / ` - ` removed, punctuation folded to spaces.
+pub fn normalize_heading(h: &str) -> String {
+    let mut s = h.trim().to_lowercase().replace("(s)", "s");
+    // Drop parenthesised text.
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0u32;
+    for c in s.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    s = out;
+    for sep in [":", " - ", " – ", " — "] {
+        if let Some(i) = s.find(sep) {
+            let head = s[..i].trim();
+            if !head.is_empty() {
+                s = head.to_string();
+            }
+        }
+    }
+    let folded: String = s.chars().map(|c| if c.is_alphanumeric() || c == '&' || c == ';' { c } else { ' ' }).collect();
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    // Leading numbering: "1", "2.", "iii", "step 3".
+    while let Some(first) = words.first() {
+        let roman = !first.is_empty() && first.chars().all(|c| "ivx".contains(c)) && words.len() > 1;
+        let numeric = first.chars().all(|c| c.is_ascii_digit()) && words.len() > 1 && *first != "5";
+        let letter = first.len() == 1 && words.len() > 1 && first.chars().all(|c| c.is_ascii_lowercase()) && *first != "a";
+        if numeric || roman || letter {
+            words.remove(0);
+        } else if *first == "step" && words.len() > 2 {
+            words.drain(..2);
+        } else {
+            break;
+        }
+    }
+    words.join(" ")
+}
+
+fn parse_toml<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, VocabError> {
+    toml::from_str(text).map_err(|e| VocabError::Toml { file: file.to_string(), message: e.to_string() })
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// True when `text[start..end]` stands on word boundaries.
+pub fn on_word_boundary(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let before_ok = start == 0 || !is_word_byte(bytes[start - 1]) || !is_word_byte(bytes[start]);
+    let after_ok = end >= bytes.len() || !is_word_byte(bytes[end]) || !is_word_byte(bytes[end - 1]);
+    // Treat "Node.js" style dots as part of a word only when followed by a letter.
+    let dot_join = end < bytes.len()
+        && bytes[end] == b'.'
+        && end + 1 < bytes.len()
+        && bytes[end + 1].is_ascii_alphanumeric()
+        && is_word_byte(bytes[end - 1]);
+    before_ok && after_ok && !dot_join
+}
+
+impl Vocab {
+    /// The shipped vocabularies.
+    pub fn builtin() -> Result<Vocab, VocabError> {
+        Vocab::load(&VocabExtension::default())
+    }
+
+    /// The shipped vocabularies plus an organisation's extension.
+    pub fn load(ext: &VocabExtension) -> Result<Vocab, VocabError> {
+        let kinds = parse_toml::<HeadingsFile>("index-schema/headings.toml", HEADINGS_TOML)?.kind;
+        let mut technologies = parse_toml::<TechFile>("index-schema/technologies.toml", TECHNOLOGIES_TOML)?.technology;
+        let mut rules = parse_toml::<FailureFile>("index-schema/failure_modes.toml", FAILURE_MODES_TOML)?.failure_mode;
+
+        for t in &ext.technology {
+            match technologies.iter_mut().find(|x| x.name.eq_ignore_ascii_case(&t.name)) {
+                Some(existing) => {
+                    existing.aliases.extend(t.aliases.iter().cloned());
+                    existing.case_sensitive.extend(t.case_sensitive.iter().cloned());
+                    existing.context.extend(t.context.iter().cloned());
+                }
+                None => technologies.push(t.clone()),
+            }
+        }
+        for r in &ext.failure_mode {
+            match rules.iter_mut().find(|x| x.id == r.id) {
+                Some(existing) => existing.patterns.extend(r.patterns.iter().cloned()),
+                None => rules.push(r.clone()),
+            }
+        }
+
+        let mut alias_to_kind = HashMap::new();
+        let mut prefixes = Vec::new();
+        for (i, k) in kinds.iter().enumerate() {
+            for a in &k.aliases {
+                let n = normalize_heading(a);
+                alias_to_kind.entry(n.clone()).or_insert(i);
+                prefixes.push((n, i));
+            }
+        }
+        prefixes.sort_by_key(|(a, _)| std::cmp::Reverse(a.len()));
+
+        let mut ci_pats = Vec::new();
+        let mut ci_owner = Vec::new();
+        let mut cs_pats = Vec::new();
+        let mut cs_owner = Vec::new();
+        let mut name_index = HashMap::new();
+        for (i, t) in technologies.iter().enumerate() {
+            name_index.insert(t.name.to_lowercase(), i);
+            for a in &t.aliases {
+                name_index.entry(a.to_lowercase()).or_insert(i);
+                ci_pats.push(a.to_lowercase());
+                ci_owner.push(i);
+            }
+            for a in &t.case_sensitive {
+                cs_pats.push(a.clone());
+                cs_owner.push(i);
+            }
+        }
+        let ci = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&ci_pats)
+            .map_err(|e| VocabError::Toml { file: "technologies".into(), message: e.to_string() })?;
+        let cs = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&cs_pats)
+            .map_err(|e| VocabError::Toml { file: "technologies".into(), message: e.to_string() })?;
+
+        let mut failure_modes = Vec::new();
+        for r in rules {
+            let mut patterns = Vec::new();
+            for p in &r.patterns {
+                let re = RegexBuilder::new(p).case_insensitive(true).size_limit(1 << 20).build().map_err(|e| VocabError::Pattern {
+                    id: r.id.clone(),
+                    pattern: p.clone(),
+                    message: e.to_string(),
+                })?;
+                patterns.push(re);
+            }
+            failure_modes.push(CompiledRule { id: r.id, label: r.label, patterns });
+        }
+
+        let services = ext.services.clone();
+        let services_ac = if services.is_empty() {
+            None
+        } else {
+            let pats: Vec<String> = services.iter().map(|s| s.to_lowercase()).collect();
+            let owners = (0..services.len()).collect();
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&pats)
+                .ok()
+                .map(|ac| (ac, owners))
+        };
+
+        Ok(Vocab {
+            kinds,
+            alias_to_kind,
+            prefixes,
+            technologies,
+            ci,
+            ci_owner,
+            cs,
+            cs_owner,
+            failure_modes,
+            services,
+            services_ac,
+            name_index,
+        })
+    }
+
+    /// The canonical section kind of a heading, if it maps to one.
+    pub fn heading_kind(&self, heading: &str) -> Option<&str> {
+        let n = normalize_heading(heading);
+        if n.is_empty() {
+            return None;
+        }
+        if let Some(&i) = self.alias_to_kind.get(&n) {
+            return Some(&self.kinds[i].id);
+        }
+        for (alias, i) in &self.prefixes {
+            if n.len() > alias.len() && n.starts_with(alias.as_str()) && n.as_bytes()[alias.len()] == b' ' {
+                return Some(&self.kinds[*i].id);
+            }
+        }
+        None
+    }
+
+    /// The canonical technology name for a user-supplied name or alias.
+    pub fn canonical_technology(&self, name: &str) -> Option<&str> {
+        let key = name.trim().to_lowercase();
+        if let Some(&i) = self.name_index.get(&key) {
+            return Some(&self.technologies[i].name);
+        }
+        self.technologies.iter().find(|t| t.case_sensitive.iter().any(|c| c.eq_ignore_ascii_case(name.trim()))).map(|t| t.name.as_str())
+    }
+
+    /// Every technology mention in `text`, on word boundaries. Ambiguous forms
+    /// count only when one of their context words occurs in the same paragraph.
+    pub fn find_technologies(&self, text: &str) -> Vec<TechMatch> {
+        let mut out = Vec::new();
+        for m in self.ci.find_iter(text) {
+            if on_word_boundary(text, m.start(), m.end()) {
+                out.push(TechMatch { tech: self.ci_owner[m.pattern().as_usize()], start: m.start(), end: m.end() });
+            }
+        }
+        for m in self.cs.find_iter(text) {
+            if !on_word_boundary(text, m.start(), m.end()) {
+                continue;
+            }
+            let tech = self.cs_owner[m.pattern().as_usize()];
+            let t = &self.technologies[tech];
+            if !t.context.is_empty() {
+                let para = paragraph_around(text, m.start(), m.end());
+                let lower = para.to_lowercase();
+                if !t.context.iter().any(|c| contains_word(&lower, &c.to_lowercase())) {
+                    continue;
+                }
+            }
+            out.push(TechMatch { tech, start: m.start(), end: m.end() });
+        }
+        out.sort_by_key(|m| m.start);
+        out
+    }
+
+    /// Known services mentioned in `text`.
+    pub fn find_services(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if let Some((ac, owners)) = &self.services_ac {
+            for m in ac.find_iter(text) {
+                if on_word_boundary(text, m.start(), m.end()) {
+                    let s = &self.services[owners[m.pattern().as_usize()]];
+                    if !out.contains(s) {
+                        out.push(s.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// True when `needle` occurs in `hay` on word boundaries.
+pub fn contains_word(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(needle) {
+        let s = from + i;
+        let e = s + needle.len();
+        if on_word_boundary(hay, s, e) {
+            return true;
+        }
+        from = s + hay[s..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+/// The paragraph (text between blank lines) around a byte range.
+pub fn paragraph_around(text: &str, start: usize, end: usize) -> &str {
+    let s = text[..start].rfind("\n\n").map_or(0, |i| i + 2);
+    let e = text[end..].find("\n\n").map_or(text.len(), |i| end + i);
+    &text[s..e]
+}
+
+/// The sentence around a byte range, trimmed to at most ~240 bytes.
+pub fn sentence_around(text: &str, start: usize, end: usize) -> String {
+    let bytes = text.as_bytes();
+    let mut s = start;
+    while s > 0 && !matches!(bytes[s - 1], b'.' | b'!' | b'?' | b'\n') && start - s < 200 {
+        s -= 1;
+    }
+    let mut e = end;
+    while e < bytes.len() && !matches!(bytes[e], b'.' | b'!' | b'?' | b'\n') && e - end < 200 {
+        e += 1;
+    }
+    while s > 0 && !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    while e < text.len() && !text.is_char_boundary(e) {
+        e += 1;
+    }
+    text[s..e].trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_headings() {
+        assert_eq!(normalize_heading("Root Cause(s)"), "root causes");
+        assert_eq!(normalize_heading("Timeline (all times PST) 2021-10-31"), "timeline 2021 10 31");
+        assert_eq!(normalize_heading("3. Timeline"), "timeline");
+        assert_eq!(normalize_heading("Root cause identification: The Five Whys"), "root cause identification");
+        assert_eq!(normalize_heading("5 Why's"), "5 why s");
+        assert_eq!(normalize_heading("What went wrong?"), "what went wrong");
+    }
+
+    #[test]
+    fn shipped_vocabularies_load() {
+        let v = Vocab::builtin().expect("vocabularies parse");
+        assert!(v.technologies.len() >= 200, "at least 200 technologies");
+        assert_eq!(v.heading_kind("Issue Summary"), Some("summary"));
+        assert_eq!(v.heading_kind("Timeline (all times PST) Oct 31"), Some("timeline"));
+        assert_eq!(v.heading_kind("Root Cause(s)"), Some("root_cause"));
+        assert_eq!(v.heading_kind("Corrective and Preventative Measures"), Some("action_items"));
+        assert_eq!(v.heading_kind("Lessons learnt"), Some("lessons_learned"));
+        assert_eq!(v.heading_kind("Process improvements"), None);
+    }
+
+    #[test]
+    fn ambiguous_words_need_context() {
+        let v = Vocab::builtin().expect("vocabularies parse");
+        let names = |t: &str| -> Vec<String> { v.find_technologies(t).into_iter().map(|m| v.technologies[m.tech].name.clone()).collect() };
+        assert!(names("We had to go back and rust never sleeps.").is_empty());
+        assert!(names("The team could not Go live; spark of hope.").iter().all(|n| n != "Go"));
+        assert_eq!(names("DynamoDB throttled writes"), vec!["DynamoDB"]);
+        assert!(names("postgres connection pool").contains(&"PostgreSQL".to_string()));
+    }
+}

@@ -1,0 +1,145 @@
+//! The index on disk: search by technology, section scopes, facets, upsert,
+//! removal, rename, schema-version rebuild, and the writer lock.
+
+use crate::util::{copy_tree, examples, index_of, reindex};
+use coe_kb::index::Store;
+use coe_kb::index::search::{Access, SearchRequest, Sort};
+use coe_kb::vocab::Vocab;
+
+fn q(store: &Store, q: &str) -> coe_kb::index::search::SearchResponse {
+    let vocab = Vocab::builtin().expect("vocab");
+    store.search(&SearchRequest { q: q.into(), page: 1, per_page: 50, access: Access::All, ..Default::default() }, Some(&vocab)).expect("search")
+}
+
+fn titles(r: &coe_kb::index::search::SearchResponse) -> Vec<String> {
+    r.hits.iter().map(|h| h.title.clone()).collect()
+}
+
+#[test]
+fn search_by_technology_and_sections() {
+    let (_d, store, report) = index_of("examples", &examples());
+    assert_eq!(report.added, store.num_docs() as usize);
+    let r = q(&store, "technology:dynamodb");
+    assert!(r.total >= 2, "{:?}", titles(&r));
+    assert!(r.hits.iter().all(|h| h.technologies.iter().any(|t| t == "DynamoDB")));
+    // An alias is rewritten to the canonical technology.
+    let alias = q(&store, "technology:postgres");
+    assert!(alias.total >= 1 && alias.hits.iter().all(|h| h.technologies.iter().any(|t| t == "PostgreSQL")));
+    let phrase = q(&store, "\"connection pool\"");
+    assert!(phrase.total >= 1);
+    let scoped = q(&store, "root_cause:certificate");
+    assert!(scoped.hits.iter().any(|h| h.title.to_lowercase().contains("certificate")), "{:?}", titles(&scoped));
+    let natural = q(&store, "what went wrong with DynamoDB throttling?");
+    assert!(natural.hits.first().is_some_and(|h| h.technologies.iter().any(|t| t == "DynamoDB")), "{:?}", titles(&natural));
+    assert!(natural.hits[0].snippet_html.contains("<b>"), "snippet highlights: {}", natural.hits[0].snippet_html);
+}
+
+#[test]
+fn facets_filters_and_sort() {
+    let (_d, store, _) = index_of("examples", &examples());
+    let all = q(&store, "");
+    assert_eq!(all.total as u64, store.num_docs());
+    let techs = &all.facets["technology"];
+    let dynamo = techs.iter().find(|f| f.value == "DynamoDB").expect("DynamoDB facet");
+    let vocab = Vocab::builtin().expect("vocab");
+    let mut req = SearchRequest { page: 1, per_page: 50, access: Access::All, ..Default::default() };
+    req.filters.insert("technology".into(), vec!["DynamoDB".into()]);
+    let filtered = store.search(&req, Some(&vocab)).expect("search");
+    assert_eq!(filtered.total as u64, dynamo.count);
+    // OR within a field.
+    req.filters.insert("technology".into(), vec!["DynamoDB".into(), "Redis".into()]);
+    let either = store.search(&req, Some(&vocab)).expect("search");
+    assert!(either.total > filtered.total);
+    // AND across fields.
+    req.filters.insert("severity".into(), vec!["SEV1".into()]);
+    let both = store.search(&req, Some(&vocab)).expect("search");
+    assert!(both.hits.iter().all(|h| h.severity.as_deref() == Some("SEV1")));
+    // Sort by date: newest first.
+    let by_date = store.search(&SearchRequest { sort: Sort::Date, page: 1, per_page: 50, access: Access::All, ..Default::default() }, None).expect("search");
+    let dates: Vec<String> = by_date.hits.iter().filter_map(|h| h.date.clone()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    // Date range.
+    let ranged = store
+        .search(
+            &SearchRequest {
+                since: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+                page: 1,
+                per_page: 50,
+                access: Access::All,
+                ..Default::default()
+            },
+            None,
+        )
+        .expect("search");
+    assert!(ranged.total > 0 && ranged.hits.iter().all(|h| h.date.as_deref().is_some_and(|d| d >= "2026-01-01")));
+}
+
+#[test]
+fn typo_tolerance_and_bad_queries() {
+    let (_d, store, _) = index_of("examples", &examples());
+    let r = q(&store, "kuberntes");
+    assert!(r.fuzzy && r.total > 0);
+    let vocab = Vocab::builtin().expect("vocab");
+    let deep = "(".repeat(1000) + "x";
+    let err = store.search(&SearchRequest { q: deep, page: 1, per_page: 10, ..Default::default() }, Some(&vocab));
+    assert!(matches!(err, Err(coe_kb::Error::BadQuery(_))));
+    let big = "a ".repeat(50_000);
+    assert!(store.search(&SearchRequest { q: big, page: 1, per_page: 10, ..Default::default() }, Some(&vocab)).is_err());
+    // Stray syntax is read leniently rather than failing.
+    let lenient = q(&store, "error: timeout AND (");
+    assert!(lenient.warning.is_some() || lenient.total > 0);
+}
+
+#[test]
+fn upsert_rename_and_removal() {
+    let tree = copy_tree(&examples());
+    let (_d, store, _) = index_of("ex", tree.path());
+    let n = store.num_docs();
+    let file = tree.path().join("bgp-route-leak-transit-provider.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    // Edit: still one document, new content searchable.
+    std::fs::write(&file, text.replace("## ", "Zanzibarquux marker.\n\n## ")).expect("write");
+    let r = reindex(&store, "ex", tree.path());
+    assert_eq!((r.updated, r.added, r.removed), (1, 0, 0));
+    assert_eq!(store.num_docs(), n);
+    assert_eq!(q(&store, "zanzibarquux").total, 1);
+    // Unchanged files are skipped.
+    let again = reindex(&store, "ex", tree.path());
+    assert_eq!(again.unchanged as u64, n);
+    // Rename: old id gone, new id present.
+    let renamed = tree.path().join("renamed-bgp.md");
+    std::fs::rename(&file, &renamed).expect("rename");
+    let r = reindex(&store, "ex", tree.path());
+    assert_eq!((r.added, r.removed), (1, 1));
+    let hit = &q(&store, "zanzibarquux").hits[0];
+    assert_eq!(hit.id, "ex--renamed-bgp");
+    // Delete.
+    std::fs::remove_file(&renamed).expect("rm");
+    let r = reindex(&store, "ex", tree.path());
+    assert_eq!(r.removed, 1);
+    assert_eq!(q(&store, "zanzibarquux").total, 0);
+    assert_eq!(store.num_docs(), n - 1);
+}
+
+#[test]
+fn schema_version_change_rebuilds_and_first_seen_survives() {
+    let (dir, store, _) = index_of("examples", &examples());
+    let any = q(&store, "").hits[0].clone();
+    let first_seen = store.first_seen(&any.id).expect("first seen recorded");
+    drop(store);
+    std::fs::write(dir.path().join("schema-version"), "0").expect("write version");
+    let store = Store::open(dir.path()).expect("reopen");
+    assert_eq!(store.num_docs(), 0, "an index from another schema version is rebuilt");
+    reindex(&store, "examples", &examples());
+    assert_eq!(store.first_seen(&any.id), Some(first_seen));
+}
+
+#[test]
+fn second_writer_gets_a_clear_error() {
+    let (_d, store, _) = index_of("examples", &examples());
+    let _w = store.writer().expect("first writer");
+    let Err(err) = store.writer() else { panic!("second writer must fail") };
+    assert!(err.to_string().contains("locked by another process"), "{err}");
+}

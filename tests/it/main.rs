@@ -1,0 +1,7 @@
+//! Integration tests: one binary (see Cargo.toml), one module per area.
+#![allow(missing_docs)]
+
+mod cli;
+mod index;
+mod parse;
+mod util;
