@@ -137,4 +137,45 @@ pub enum Command {
         #[command(flatten)]
         index: IndexArg,
     },
+    /// Check CoEs against the template's rules (for CI in a CoE repository).
+    ///
+    /// Output is `path:line:col: level[rule-id]: message` with a hint, or JSON,
+    /// or SARIF 2.1.0 for code scanning. Exit 0 when clean, 1 on errors (on
+    /// warnings too with --strict), 2 on usage errors.
+    Lint {
+        /// Files or folders to check.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// Config file with a [lint] section [default: ./coe.toml when present].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Write a new CoE from the template, dated today.
+    New {
+        /// The title (under 20 words).
+        title: String,
+        /// The owning team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Folder to write it in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// Output format of `coe lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// Compiler-style lines.
+    Text,
+    /// JSON for tools.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
 }

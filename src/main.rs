@@ -20,6 +20,11 @@ fn main() -> ExitCode {
             coe_kb::cmd::search(&query, filters, since, until, sort, limit as usize, page as usize, json, &index.dir())
         }
         Command::Show { id, json, index } => coe_kb::cmd::show(&id, json, &index.dir()),
+        Command::Lint { paths, format, strict, config } => coe_kb::lint::run(&paths, format, strict, config.as_deref()),
+        Command::New { title, team, dir } => coe_kb::lint::new_coe(&title, team.as_deref(), &dir, chrono::Local::now().date_naive()).map(|p| {
+            println!("{}", p.display());
+            std::process::ExitCode::SUCCESS
+        }),
     };
     match result {
         Ok(code) => code,
