@@ -83,12 +83,15 @@ fn bench_query(c: &mut Criterion) {
         source::reconcile(&store, &mut w, &SourceSpec::new("bench", &root), &vocab, 0, &|_, _| {}).expect("reconcile");
         let mut g = c.benchmark_group(format!("query/{name}"));
         for (label, q) in queries {
-            let req = SearchRequest { q: q.to_string(), per_page: 10, page: 1, sort: Sort::Relevance, access: Access::All, ..Default::default() };
+            let req =
+                SearchRequest { q: q.to_string(), per_page: 10, page: 1, sort: Sort::Relevance, access: Access::All, ..Default::default() };
             g.bench_function(*label, |b| b.iter(|| std::hint::black_box(store.search(&req, Some(&vocab)).expect("search").total)));
         }
         let mut faceted = SearchRequest { q: "outage".into(), per_page: 10, page: 1, access: Access::All, ..Default::default() };
         faceted.filters.insert("severity".into(), vec!["SEV2".into()]);
-        g.bench_function("facet-filtered", |b| b.iter(|| std::hint::black_box(store.search(&faceted, Some(&vocab)).expect("search").total)));
+        g.bench_function("facet-filtered", |b| {
+            b.iter(|| std::hint::black_box(store.search(&faceted, Some(&vocab)).expect("search").total))
+        });
         g.finish();
     }
 }

@@ -137,6 +137,81 @@ pub enum Command {
         #[command(flatten)]
         index: IndexArg,
     },
+    /// Serve the web UI and the JSON API, watching sources for changes.
+    ///
+    /// With no SOURCE and no config file it serves examples/coes. A `coe.toml`
+    /// in the working directory is read when --config is not given. Binds to
+    /// 127.0.0.1:7878 by default (loopback only).
+    Serve {
+        /// Folders to watch (override the config's sources).
+        #[arg(value_name = "SOURCE")]
+        sources: Vec<PathBuf>,
+        /// Config file [default: ./coe.toml when present].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Address to listen on [default: 127.0.0.1:7878].
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// How to watch folders [default: auto: poll on network filesystems].
+        #[arg(long, value_enum)]
+        watch: Option<WatchArg>,
+        /// Poll interval in poll mode, e.g. 2s or 500ms [default: 30s].
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        poll_interval: Option<std::time::Duration>,
+        /// Index location.
+        #[command(flatten)]
+        index: IndexArg,
+    },
+    /// The digest of new CoEs: print it, write it, or send it to a webhook.
+    ///
+    /// A CoE is new in the window when its front-matter `published` date falls
+    /// in it; without one, when coe-kb first indexed it (first-seen dates are
+    /// kept across restarts and rebuilds). `--by incident-date` uses the
+    /// incident date instead.
+    Digest {
+        /// Window start: a span back from now (7d, 2w, 24h) or a date.
+        #[arg(long, default_value = "7d", value_name = "SPAN|DATE")]
+        since: String,
+        /// Window end (default: now).
+        #[arg(long, value_name = "SPAN|DATE")]
+        until: Option<String>,
+        /// Only CoEs with this technology (repeat for OR).
+        #[arg(long, value_name = "T")]
+        technology: Vec<String>,
+        /// Only CoEs of this team (repeat for OR).
+        #[arg(long, value_name = "T")]
+        team: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DigestFormat::Markdown)]
+        format: DigestFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Base URL of the coe-kb server, for links.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Which date puts a CoE in the window.
+        #[arg(long, value_enum, default_value_t = ByArg::FirstSeen)]
+        by: ByArg,
+        /// Group by technology or by team.
+        #[arg(long, value_enum, default_value_t = GroupArg::Technology)]
+        group_by: GroupArg,
+        /// Send the digest to --webhook instead of printing it.
+        #[arg(long, requires = "webhook")]
+        send: bool,
+        /// Webhook URL (with --send).
+        #[arg(long, value_name = "URL")]
+        webhook: Option<String>,
+        /// Payload: slack ({"text": …}) or json.
+        #[arg(long, value_enum, default_value_t = HookFormat::Slack)]
+        webhook_format: HookFormat,
+        /// Pretend it is this instant (RFC 3339); for tests and reruns.
+        #[arg(long, hide = true)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Index location.
+        #[command(flatten)]
+        index: IndexArg,
+    },
     /// Check CoEs against the template's rules (for CI in a CoE repository).
     ///
     /// Output is `path:line:col: level[rule-id]: message` with a hint, or JSON,
@@ -178,4 +253,55 @@ pub enum LintFormat {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+}
+
+/// Watch mode on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchArg {
+    /// File-system events.
+    Native,
+    /// Walk the folders on an interval.
+    Poll,
+    /// Poll on network filesystems, events elsewhere.
+    Auto,
+}
+
+/// Digest output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestFormat {
+    /// Markdown.
+    Markdown,
+    /// A standalone HTML page.
+    Html,
+    /// JSON with stable keys.
+    Json,
+    /// Plain text.
+    Text,
+}
+
+/// Which date puts a CoE in the digest window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    /// Published date, else first seen by coe-kb.
+    FirstSeen,
+    /// The incident date.
+    IncidentDate,
+}
+
+/// Digest grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    /// By primary technology.
+    Technology,
+    /// By team.
+    Team,
+}
+
+/// Webhook payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookFormat {
+    /// Slack-compatible.
+    Slack,
+    /// JSON digest.
+    Json,
 }

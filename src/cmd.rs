@@ -285,3 +285,149 @@ pub fn show(id: &str, json: bool, dir: &Path) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `coe serve`.
+pub fn serve(
+    sources: Vec<PathBuf>,
+    config: Option<PathBuf>,
+    bind: Option<String>,
+    watch: Option<crate::cli::WatchArg>,
+    poll_interval: Option<std::time::Duration>,
+    index: Option<PathBuf>,
+) -> Result<ExitCode> {
+    use crate::config::{Config, FileConfig, Overrides, WatchMode, read_file};
+    let (file, base) = match &config {
+        Some(p) => (read_file(p)?, p.parent().map(Path::to_path_buf).unwrap_or_default()),
+        None if Path::new("coe.toml").is_file() => (read_file(Path::new("coe.toml"))?, PathBuf::from(".")),
+        None => (FileConfig::default(), PathBuf::from(".")),
+    };
+    let mut sources = sources;
+    if sources.is_empty() && file.source.is_empty() {
+        let examples = PathBuf::from("examples/coes");
+        if !examples.is_dir() {
+            bail!(
+                "no sources: pass a folder (`coe serve PATH`), write a coe.toml with [[source]] tables, or run from the coe-kb checkout to serve examples/coes"
+            );
+        }
+        sources.push(examples);
+    }
+    let overrides = Overrides {
+        sources,
+        index,
+        bind,
+        watch: watch.map(|w| match w {
+            crate::cli::WatchArg::Native => WatchMode::Native,
+            crate::cli::WatchArg::Poll => WatchMode::Poll,
+            crate::cli::WatchArg::Auto => WatchMode::Auto,
+        }),
+        poll_interval,
+    };
+    let mut cfg = Config::resolve(file, &base, overrides)?;
+    // The bundled examples are the "examples" source.
+    for s in &mut cfg.sources {
+        if s.spec.root == Path::new("examples/coes") {
+            s.spec.name = "examples".into();
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    rt.block_on(crate::server::run(cfg))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `coe digest`.
+#[derive(Debug)]
+pub struct DigestArgs {
+    /// Window start.
+    pub since: String,
+    /// Window end.
+    pub until: Option<String>,
+    /// Technology filter.
+    pub technology: Vec<String>,
+    /// Team filter.
+    pub team: Vec<String>,
+    /// Output format.
+    pub format: crate::cli::DigestFormat,
+    /// Output file.
+    pub out: Option<PathBuf>,
+    /// Base URL for links.
+    pub base_url: Option<String>,
+    /// Window date.
+    pub by: crate::cli::ByArg,
+    /// Grouping.
+    pub group_by: crate::cli::GroupArg,
+    /// Send instead of print.
+    pub send: bool,
+    /// Webhook URL.
+    pub webhook: Option<String>,
+    /// Webhook payload.
+    pub webhook_format: crate::cli::HookFormat,
+    /// Pinned "now".
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Index directory.
+    pub dir: PathBuf,
+}
+
+/// `coe digest`.
+pub fn digest(a: DigestArgs) -> Result<ExitCode> {
+    use crate::cli::{ByArg, DigestFormat, GroupArg, HookFormat};
+    use crate::digest::{self as dg, DigestRequest, GroupBy, WebhookFormat, WindowBy};
+    let vocab = Vocab::builtin()?;
+    let store = open_existing(&a.dir)?;
+    let now = a.now.unwrap_or_else(chrono::Utc::now);
+    let since = dg::parse_since(&a.since, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+    let until = match &a.until {
+        Some(u) => dg::parse_since(u, now).map_err(|e| anyhow::anyhow!("--until: {e}"))?,
+        None => now,
+    };
+    if until <= since {
+        bail!("the window is empty: --until must be after --since");
+    }
+    let req = DigestRequest {
+        since,
+        until,
+        technology: a.technology.iter().map(|t| vocab.canonical_technology(t).unwrap_or(t).to_string()).collect(),
+        team: a.team.clone(),
+        by: match a.by {
+            ByArg::FirstSeen => WindowBy::FirstSeen,
+            ByArg::IncidentDate => WindowBy::IncidentDate,
+        },
+        group_by: match a.group_by {
+            GroupArg::Technology => GroupBy::Technology,
+            GroupArg::Team => GroupBy::Team,
+        },
+        base_url: a.base_url.clone(),
+        access: Access::All,
+    };
+    let d = dg::build(&store, &req, now.date_naive())?;
+    if a.send {
+        let url = a.webhook.as_deref().context("--send needs --webhook URL")?;
+        let fmt = match a.webhook_format {
+            HookFormat::Slack => WebhookFormat::Slack,
+            HookFormat::Json => WebhookFormat::Json,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let client = reqwest::Client::new();
+        let mut last = Err(String::new());
+        for attempt in 0..4u32 {
+            last = rt.block_on(dg::post(&client, url, &d, fmt));
+            if last.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500 * 2u64.pow(attempt)));
+        }
+        last.map_err(|e| anyhow::anyhow!("delivery to {url} failed: {e}"))?;
+        eprintln!("digest with {} CoE(s) delivered to {url}", d.count);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = match a.format {
+        DigestFormat::Markdown => dg::to_markdown(&d),
+        DigestFormat::Html => dg::to_html(&d),
+        DigestFormat::Text => dg::to_text(&d),
+        DigestFormat::Json => serde_json::to_string_pretty(&d)? + "\n",
+    };
+    match &a.out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write `{}`", p.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -126,6 +126,8 @@ pub struct FileConfig {
     /// Lint rule levels (`rule-id = "error" | "warning" | "info" | "off"`) and lists.
     #[serde(default)]
     pub lint: crate::lint::LintConfig,
+    /// Scheduled digest delivery.
+    pub digest: Option<crate::digest::DigestConfig>,
 }
 
 /// Where a source's files come from.
@@ -180,6 +182,8 @@ pub struct Config {
     pub tokens: Vec<(String, String)>,
     /// Lint settings.
     pub lint: crate::lint::LintConfig,
+    /// Scheduled digest delivery.
+    pub digest: Option<crate::digest::DigestConfig>,
 }
 
 /// Read and parse a config file, naming the file and the bad key on error.
@@ -289,6 +293,9 @@ impl Config {
         }
         // Validate the vocabulary extension now, so a bad regex fails at start.
         crate::vocab::Vocab::load(&file.vocabulary).map_err(|e| Error::Config(format!("vocabulary: {e}")))?;
+        if let Some(d) = &file.digest {
+            crate::digest::Schedule::parse(&d.schedule, &d.timezone).map_err(Error::Config)?;
+        }
         Ok(Config {
             index: data,
             bind,
@@ -299,6 +306,7 @@ impl Config {
             vocabulary: file.vocabulary,
             tokens,
             lint: file.lint,
+            digest: file.digest,
         })
     }
 }

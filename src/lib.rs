@@ -6,13 +6,17 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod index;
 pub mod lint;
+pub mod metrics;
 pub mod model;
 pub mod parse;
+pub mod server;
 pub mod source;
 pub mod vocab;
+pub mod watch;
 
 pub use error::{Error, Result};
 

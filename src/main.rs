@@ -20,11 +20,47 @@ fn main() -> ExitCode {
             coe_kb::cmd::search(&query, filters, since, until, sort, limit as usize, page as usize, json, &index.dir())
         }
         Command::Show { id, json, index } => coe_kb::cmd::show(&id, json, &index.dir()),
-        Command::Lint { paths, format, strict, config } => coe_kb::lint::run(&paths, format, strict, config.as_deref()),
-        Command::New { title, team, dir } => coe_kb::lint::new_coe(&title, team.as_deref(), &dir, chrono::Local::now().date_naive()).map(|p| {
-            println!("{}", p.display());
-            std::process::ExitCode::SUCCESS
+        Command::Serve { sources, config, bind, watch, poll_interval, index } => {
+            coe_kb::cmd::serve(sources, config, bind, watch, poll_interval, index.index)
+        }
+        Command::Digest {
+            since,
+            until,
+            technology,
+            team,
+            format,
+            out,
+            base_url,
+            by,
+            group_by,
+            send,
+            webhook,
+            webhook_format,
+            now,
+            index,
+        } => coe_kb::cmd::digest(coe_kb::cmd::DigestArgs {
+            since,
+            until,
+            technology,
+            team,
+            format,
+            out,
+            base_url,
+            by,
+            group_by,
+            send,
+            webhook,
+            webhook_format,
+            now,
+            dir: index.dir(),
         }),
+        Command::Lint { paths, format, strict, config } => coe_kb::lint::run(&paths, format, strict, config.as_deref()),
+        Command::New { title, team, dir } => {
+            coe_kb::lint::new_coe(&title, team.as_deref(), &dir, chrono::Local::now().date_naive()).map(|p| {
+                println!("{}", p.display());
+                std::process::ExitCode::SUCCESS
+            })
+        }
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One Correction-of-Error document, with everything the extractor could read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct CoeDoc {
     /// Stable, URL-safe identifier (front-matter `id`, else source name + relative path).
     pub id: String,
@@ -22,6 +23,8 @@ pub struct CoeDoc {
     pub severity: Option<String>,
     /// Document status: `draft`, `in review` or `published`.
     pub status: Option<String>,
+    /// When the CoE was published (`YYYY-MM-DD`), from front matter.
+    pub published: Option<String>,
     /// Owning team.
     pub team: Option<String>,
     /// `public` or `internal`.
@@ -40,6 +43,8 @@ pub struct CoeDoc {
     pub sections: Vec<Section>,
     /// Root causes, contributing factors included.
     pub root_causes: Vec<String>,
+    /// Key lessons (from a lessons-learned section).
+    pub lessons: Vec<String>,
     /// The 5 Whys chain, in order; branches share a level.
     pub five_whys: Vec<Why>,
     /// Timeline entries, in document order.

@@ -290,6 +290,9 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         .and_then(|s| tags::normalize_severity(&s))
         .or_else(|| tags::severity_in_text(&format!("{title}\n{summary}")))
         .or_else(|| sections.iter().find(|s| s.kind == "impact").and_then(|s| tags::severity_in_text(&s.text)));
+    let published =
+        get(&["published", "published_at", "publish_date", "publication_date", "pubdate"]).and_then(fm_date).map(|d| d.to_string());
+    let lessons = whys::lessons(&classified);
     let status = get(&["status", "state"]).and_then(frontmatter::as_string).map(|s| normalize_status(&s));
     let team = get(&["team", "owner", "owning_team", "owner_team", "teams", "team_name", "company", "organization", "org"])
         .and_then(frontmatter::as_string)
@@ -328,6 +331,7 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         date: date.map(|d| d.to_string()),
         severity,
         status,
+        published,
         team,
         visibility,
         services,
@@ -337,6 +341,7 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         summary,
         sections,
         root_causes,
+        lessons,
         five_whys,
         timeline,
         action_items,

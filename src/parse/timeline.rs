@@ -22,7 +22,7 @@ static KIND_RULES: LazyLock<Vec<(EventKind, Regex)>> = LazyLock::new(|| {
         ),
         (
             EventKind::Detect,
-            r"\b(?:alert(?:s|ed|ing)?|fired|paged|page went|pager|noticed|detected|discover(?:ed|s)|reported|report(?:s)? (?:from|of)|became aware|first report|monitoring (?:showed|detected|flagged)|on-?call (?:was )?(?:notified|alerted)|notified|spotted|observed|flagged)\b",
+            r"\b(?:alert(?:s|ed|ing)?|alarm(?:s|ed)?|fir(?:e|es|ed|ing)|pag(?:e|es|ed|ing)\b|pager|noticed|notices|detected|discover(?:ed|s)|reported|report(?:s)? (?:from|of)|became aware|first report|monitoring (?:showed|detected|flagged)|on-?call (?:was )?(?:notified|alerted)|notified|spotted|observed|flagged)\b",
         ),
         (
             EventKind::Escalate,

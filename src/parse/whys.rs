@@ -165,6 +165,26 @@ pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &s
     out
 }
 
+/// Key lessons: the top-level items (else the first paragraphs) of
+/// lessons-learned sections, at most five.
+pub fn lessons(sections: &[(&str, &RawSection)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (kind, sec) in sections {
+        if *kind != "lessons_learned" {
+            continue;
+        }
+        let items: Vec<&str> = sec.blocks.iter().filter(|b| b.kind == BlockKind::Item && b.depth == 0).map(|b| b.text.as_str()).collect();
+        if items.is_empty() {
+            out.extend(sec.blocks.iter().filter(|b| b.kind == BlockKind::Para).take(2).map(|b| clip(&b.text, 300)));
+        } else {
+            out.extend(items.iter().map(|t| clip(t, 300)));
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out.truncate(5);
+    out
+}
+
 /// Clip text to `max` bytes on a char boundary, whitespace folded.
 pub fn clip(s: &str, max: usize) -> String {
     let folded: String = s.split_whitespace().collect::<Vec<_>>().join(" ");

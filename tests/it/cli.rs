@@ -34,7 +34,8 @@ fn index_reports_skips_and_strict_fails() {
     assert!(out.status.success(), "bad files never abort an index run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("binary.md") && stderr.contains("binary file"), "{stderr}");
-    let out = coe().arg("index").arg(root().join("tests/fixtures/hostile")).arg("--strict").arg("--index").arg(dir.path()).output().expect("run");
+    let out =
+        coe().arg("index").arg(root().join("tests/fixtures/hostile")).arg("--strict").arg("--index").arg(dir.path()).output().expect("run");
     assert_eq!(out.status.code(), Some(1));
 }
 

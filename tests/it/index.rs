@@ -8,7 +8,9 @@ use coe_kb::vocab::Vocab;
 
 fn q(store: &Store, q: &str) -> coe_kb::index::search::SearchResponse {
     let vocab = Vocab::builtin().expect("vocab");
-    store.search(&SearchRequest { q: q.into(), page: 1, per_page: 50, access: Access::All, ..Default::default() }, Some(&vocab)).expect("search")
+    store
+        .search(&SearchRequest { q: q.into(), page: 1, per_page: 50, access: Access::All, ..Default::default() }, Some(&vocab))
+        .expect("search")
 }
 
 fn titles(r: &coe_kb::index::search::SearchResponse) -> Vec<String> {
@@ -55,7 +57,9 @@ fn facets_filters_and_sort() {
     let both = store.search(&req, Some(&vocab)).expect("search");
     assert!(both.hits.iter().all(|h| h.severity.as_deref() == Some("SEV1")));
     // Sort by date: newest first.
-    let by_date = store.search(&SearchRequest { sort: Sort::Date, page: 1, per_page: 50, access: Access::All, ..Default::default() }, None).expect("search");
+    let by_date = store
+        .search(&SearchRequest { sort: Sort::Date, page: 1, per_page: 50, access: Access::All, ..Default::default() }, None)
+        .expect("search");
     let dates: Vec<String> = by_date.hits.iter().filter_map(|h| h.date.clone()).collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));

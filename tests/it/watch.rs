@@ -1,0 +1,193 @@
+//! The watcher with the real server: create, edit, atomic save, vim save,
+//! renames of files and directories, deletes, editor temp files, restarts with
+//! changes made while down, poll mode, git sources, and SIGKILL mid-batch.
+
+use crate::util::{Server, copy_tree, examples, wait_for};
+use std::fs;
+use std::path::Path;
+
+fn doc(title: &str, word: &str) -> String {
+    format!(
+        "# {title}\n\n## Summary\n\nThe {word} cache failed on 2025-01-02.\n\n## Timeline\n\n- 10:00 UTC deploy started\n- 10:05 UTC alert fired\n"
+    )
+}
+
+fn ids(server: &Server, q: &str) -> Vec<String> {
+    let v = server.json(&format!("/api/v1/search?per_page=100&q={}", crate::util::urlencode(q)));
+    v["hits"].as_array().expect("hits").iter().map(|h| h["id"].as_str().expect("id").to_string()).collect()
+}
+
+fn exercise(server: &Server, root: &Path) {
+    // Create.
+    fs::write(root.join("new-one.md"), doc("Fresh CoE", "quuxalpha")).expect("write");
+    wait_for(|| server.total("quuxalpha") == 1, "created file indexed");
+    // Edit in place.
+    fs::write(root.join("new-one.md"), doc("Fresh CoE", "quuxbeta")).expect("write");
+    wait_for(|| server.total("quuxbeta") == 1 && server.total("quuxalpha") == 0, "edit indexed");
+    // Atomic save: temp file, then rename over.
+    fs::write(root.join(".new-one.md.tmp"), doc("Fresh CoE", "quuxgamma")).expect("write");
+    fs::rename(root.join(".new-one.md.tmp"), root.join("new-one.md")).expect("rename");
+    wait_for(|| server.total("quuxgamma") == 1 && server.total("quuxbeta") == 0, "atomic save indexed");
+    assert_eq!(ids(server, "quuxgamma").len(), 1, "exactly one document after the atomic save");
+    // vim-style save: rename to a backup, write a new file, remove the backup.
+    fs::rename(root.join("new-one.md"), root.join("new-one.md~")).expect("rename");
+    fs::write(root.join("new-one.md"), doc("Fresh CoE", "quuxdelta")).expect("write");
+    fs::remove_file(root.join("new-one.md~")).expect("rm");
+    wait_for(|| server.total("quuxdelta") == 1 && server.total("quuxgamma") == 0, "vim save indexed");
+    // Editor temp files are never indexed.
+    fs::write(root.join(".#new-one.md"), doc("Lock", "quuxlock")).expect("write");
+    fs::write(root.join("new-one.md.swp"), doc("Swap", "quuxswap")).expect("write");
+    // Rename a file.
+    fs::rename(root.join("new-one.md"), root.join("renamed.md")).expect("rename");
+    wait_for(|| ids(server, "quuxdelta").iter().any(|i| i.ends_with("--renamed")), "rename indexed");
+    assert_eq!(ids(server, "quuxdelta").len(), 1);
+    // A new directory with files created right away, then renamed as a whole.
+    fs::create_dir_all(root.join("team-x/2025")).expect("mkdir");
+    for i in 0..5 {
+        fs::write(root.join(format!("team-x/2025/coe-{i}.md")), doc(&format!("Dir CoE {i}"), "quuxdir")).expect("write");
+    }
+    wait_for(|| server.total("quuxdir") == 5, "new directory indexed");
+    fs::rename(root.join("team-x"), root.join("team-y")).expect("rename dir");
+    wait_for(|| ids(server, "quuxdir").iter().filter(|i| i.contains("--team-y--")).count() == 5, "directory rename indexed");
+    assert_eq!(server.total("quuxdir"), 5, "no stale ids after a directory rename");
+    // Delete a file and a directory.
+    fs::remove_file(root.join("renamed.md")).expect("rm");
+    fs::remove_dir_all(root.join("team-y")).expect("rm dir");
+    wait_for(|| server.total("quuxdelta") == 0 && server.total("quuxdir") == 0, "deletes indexed");
+    assert_eq!(server.total("quuxlock") + server.total("quuxswap"), 0, "temp files never indexed");
+}
+
+#[test]
+fn native_watcher_follows_every_kind_of_change() {
+    let tree = copy_tree(&examples());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    assert_eq!(server.json("/readyz")["sources"][0]["watch"], "native");
+    exercise(&server, tree.path());
+}
+
+#[test]
+fn poll_mode_sees_changes_without_events() {
+    let tree = copy_tree(&examples());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server =
+        Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "poll", "--poll-interval", "200ms"], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    assert_eq!(server.json("/readyz")["sources"][0]["watch"], "poll");
+    exercise(&server, tree.path());
+}
+
+#[test]
+fn restart_picks_up_changes_made_while_down() {
+    let tree = copy_tree(&examples());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = dir.path().join("idx");
+    let n = {
+        let server = Server::start(&[tree.path().to_str().expect("utf8")], &idx, &[]);
+        server.wait_ready();
+        server.json("/api/v1/search")["total"].as_u64().expect("total")
+    };
+    fs::write(tree.path().join("while-down.md"), doc("Added while down", "quuxdown")).expect("write");
+    fs::remove_file(tree.path().join("bgp-route-leak-transit-provider.md")).expect("rm");
+    let server = Server::start(&[tree.path().to_str().expect("utf8")], &idx, &[]);
+    server.wait_ready();
+    assert_eq!(server.total("quuxdown"), 1);
+    assert_eq!(server.json("/api/v1/search")["total"].as_u64().expect("total"), n);
+    assert!(
+        server.json("/api/v1/search?q=transit")["hits"]
+            .as_array()
+            .expect("h")
+            .iter()
+            .all(|h| !h["id"].as_str().expect("id").contains("bgp-route-leak"))
+    );
+}
+
+#[test]
+fn a_second_server_on_the_same_index_fails_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = dir.path().join("idx");
+    let server = Server::start(&[examples().to_str().expect("utf8")], &idx, &[]);
+    server.wait_ready();
+    let out = crate::util::coe()
+        .args(["serve", examples().to_str().expect("utf8"), "--bind", "127.0.0.1:0", "--index"])
+        .arg(&idx)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("locked by another process"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .status()
+        .expect("git")
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn git_source_clones_pulls_and_survives_a_bad_remote() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bare = dir.path().join("coes.git");
+    let work = dir.path().join("work");
+    fs::create_dir_all(&work).expect("mkdir");
+    git(dir.path(), &["init", "--quiet", "--bare", "-b", "main", bare.to_str().expect("utf8")]);
+    git(&work, &["init", "--quiet", "-b", "main"]);
+    fs::write(work.join("first.md"), doc("First from git", "quuxgitone")).expect("write");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "--quiet", "-m", "first"]);
+    git(&work, &["remote", "add", "origin", bare.to_str().expect("utf8")]);
+    git(&work, &["push", "--quiet", "origin", "main"]);
+    let cfg = dir.path().join("coe.toml");
+    fs::write(&cfg, format!("[[source]]\nname = \"repo\"\ngit = \"{}\"\nbranch = \"main\"\npull_interval = \"300ms\"\n", bare.display()))
+        .expect("cfg");
+    let server = Server::start(&["--config", cfg.to_str().expect("utf8")], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    wait_for(|| server.total("quuxgitone") == 1, "cloned and indexed");
+    fs::write(work.join("second.md"), doc("Second from git", "quuxgittwo")).expect("write");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "--quiet", "-m", "second"]);
+    git(&work, &["push", "--quiet", "origin", "main"]);
+    wait_for(|| server.total("quuxgittwo") == 1, "pulled and indexed");
+    // Break the remote: the last good state keeps being served; health shows it.
+    fs::rename(&bare, dir.path().join("moved.git")).expect("mv");
+    wait_for(|| server.json("/readyz")["sources"][0]["pull_error"].is_string(), "pull error in health");
+    assert_eq!(server.total("quuxgitone") + server.total("quuxgittwo"), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigkill_between_prepare_and_commit_loses_nothing_committed() {
+    let tree = copy_tree(&examples());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = dir.path().join("idx");
+    let n = {
+        let server = Server::start(&[tree.path().to_str().expect("utf8")], &idx, &[]);
+        server.wait_ready();
+        server.json("/api/v1/search")["total"].as_u64().expect("total")
+    };
+    // Change files, then start a server that pauses right before committing.
+    fs::write(tree.path().join("killed.md"), doc("Killed mid batch", "quuxkill")).expect("write");
+    let mut server = Server::start(&[tree.path().to_str().expect("utf8")], &idx, &[("COE_FAILPOINT", "before-commit=pause")]);
+    wait_for(|| server.log().contains("serving on"), "started");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    drop(server);
+    let server = Server::start(&[tree.path().to_str().expect("utf8")], &idx, &[]);
+    server.wait_ready();
+    assert_eq!(server.json("/api/v1/search")["total"].as_u64().expect("total"), n + 1, "converged to the files on disk");
+    let all = ids(&server, "");
+    let mut unique = all.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(all.len(), unique.len(), "no duplicate ids");
+}
