@@ -201,7 +201,7 @@ pub fn run_all(doc: &CoeDoc, text: &str, cfg: &LintConfig) -> Vec<Raw> {
                     d.line.unwrap_or(1),
                     1,
                     format!("{} ({})", d.message, d.code),
-                    super::rule("parse-diagnostic").map_or("", |r| r.help),
+                    "fix the front matter (YAML between `---` lines, or TOML between `+++` lines) or save the file as UTF-8",
                 ));
             }
         }
@@ -662,7 +662,9 @@ fn five_whys(cx: &Ctx, out: &mut Vec<Raw>) {
 fn action_items(cx: &Ctx, out: &mut Vec<Raw>) {
     let roots: Vec<(usize, &Section)> = cx.roots(&["action_items"]).filter(|(i, _)| cx.written[*i]).collect();
     let Some((_, first)) = roots.first() else { return };
-    let items: Vec<&crate::model::ActionItem> = cx.doc.action_items.iter().filter(|a| a.status != ActionStatus::NotDoing).collect();
+    // Items decided against need no owner or due date.
+    let items: Vec<&crate::model::ActionItem> =
+        cx.doc.action_items.iter().filter(|a| a.status != ActionStatus::NotDoing && !NOT_DOING.is_match(&a.title)).collect();
     if cx.doc.action_items.is_empty() {
         out.push(raw(
             "action-item-fields",
@@ -730,6 +732,12 @@ fn action_items(cx: &Ctx, out: &mut Vec<Raw>) {
         }
     }
 }
+
+/// An item marked as decided against in its text (`… (not doing: reason)`).
+static NOT_DOING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:not doing|not planned|won['’]?t (?:do|fix)|wontfix|cancell?ed|declined|dropped|rejected)\b")
+        .expect("not-doing regex compiles")
+});
 
 /// A priority written as a bare word near the start of an item (`- **HIGH** …`, `[Critical] …`).
 static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {

@@ -3,7 +3,10 @@
 
 mod api;
 mod cli;
+mod digest;
 mod index;
+mod lint;
 mod parse;
+mod ui;
 mod util;
 mod watch;
