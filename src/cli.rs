@@ -158,6 +158,9 @@ pub enum Command {
         /// Poll interval in poll mode, e.g. 2s or 500ms [default: 30s].
         #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
         poll_interval: Option<std::time::Duration>,
+        /// Requests per second per client address (bursts of twice that); 0 turns limiting off [default: 50].
+        #[arg(long, value_name = "N")]
+        rate_limit: Option<f64>,
         /// Index location.
         #[command(flatten)]
         index: IndexArg,
@@ -241,6 +244,20 @@ pub enum Command {
         /// Folder to write it in.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+    },
+    /// Write N synthetic CoEs (1–30 KB, varied styles) into DIR, for benchmarks.
+    ///
+    /// Deterministic: the same N and seed give the same files. DIR must be
+    /// empty or absent. Used by benches/compare.py.
+    #[command(hide = true, name = "gen-corpus")]
+    GenCorpus {
+        /// Number of documents.
+        n: usize,
+        /// Folder to write them in (nested team folders are created).
+        dir: PathBuf,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
 }
 

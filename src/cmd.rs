@@ -287,12 +287,14 @@ pub fn show(id: &str, json: bool, dir: &Path) -> Result<ExitCode> {
 }
 
 /// `coe serve`.
+#[allow(clippy::too_many_arguments)]
 pub fn serve(
     sources: Vec<PathBuf>,
     config: Option<PathBuf>,
     bind: Option<String>,
     watch: Option<crate::cli::WatchArg>,
     poll_interval: Option<std::time::Duration>,
+    rate_limit: Option<f64>,
     index: Option<PathBuf>,
 ) -> Result<ExitCode> {
     use crate::config::{Config, FileConfig, Overrides, WatchMode, read_file};
@@ -321,6 +323,7 @@ pub fn serve(
             crate::cli::WatchArg::Auto => WatchMode::Auto,
         }),
         poll_interval,
+        rate_limit,
     };
     let mut cfg = Config::resolve(file, &base, overrides)?;
     // The bundled examples are the "examples" source.

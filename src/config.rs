@@ -106,6 +106,8 @@ pub struct FileConfig {
     /// Origins allowed to call the API from a browser.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    /// Requests per second per client address (bursts of twice that); 0 disables.
+    pub rate_limit: Option<f64>,
     /// Largest file indexed, in bytes.
     pub max_file_size: Option<u64>,
     /// Debounce of the native watcher.
@@ -170,6 +172,8 @@ pub struct Config {
     pub bind: String,
     /// CORS origins.
     pub cors_origins: Vec<String>,
+    /// Requests per second per client (0: off).
+    pub rate_limit: f64,
     /// Native watcher debounce.
     pub debounce: Duration,
     /// Timer for full reconciles.
@@ -205,6 +209,8 @@ pub struct Overrides {
     pub watch: Option<WatchMode>,
     /// --poll-interval.
     pub poll_interval: Option<Duration>,
+    /// --rate-limit.
+    pub rate_limit: Option<f64>,
 }
 
 impl Config {
@@ -300,6 +306,13 @@ impl Config {
             index: data,
             bind,
             cors_origins: file.cors_origins.clone(),
+            rate_limit: match o.rate_limit.or(file.rate_limit) {
+                Some(r) if !(0.0..=1_000_000.0).contains(&r) => {
+                    return Err(Error::Config(format!("rate_limit: `{r}` must be from 0 to 1000000")));
+                }
+                Some(r) => r,
+                None => 50.0,
+            },
             debounce: file.debounce.unwrap_or(Duration::from_millis(300)),
             reconcile_interval: file.reconcile_interval.unwrap_or(Duration::from_secs(600)),
             sources,

@@ -290,7 +290,7 @@ pub fn to_markdown(d: &Digest) -> String {
 
 /// A standalone HTML page (for e-mail), rendered from the Markdown and sanitized.
 pub fn to_html(d: &Digest) -> String {
-    let body = crate::parse::markdown::render_html(&to_markdown(d), 0);
+    let body = crate::parse::markdown::render_safe(&to_markdown(d));
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>CoE digest {} to {}</title></head>\n<body>\n{}</body></html>\n",
         day(&d.since),

@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod config;
 pub mod digest;
 pub mod error;
+pub mod r#gen;
 pub mod index;
 pub mod lint;
 pub mod metrics;
@@ -20,19 +21,28 @@ pub mod watch;
 
 pub use error::{Error, Result};
 
-/// A test hook: when `COE_FAILPOINT` names this point, act as told
-/// (`NAME=pause` sleeps for a minute so a test can kill the process;
-/// `NAME=abort` aborts at once).
-pub fn failpoint(name: &str) {
-    let Some(spec) = std::env::var_os("COE_FAILPOINT") else { return };
+/// A test hook: when `COE_FAILPOINT` names this point, act as told.
+/// `NAME=pause` sleeps for a minute (so a test can kill the process),
+/// `NAME=abort` aborts at once, `NAME=error:N` makes [`failpoint`] return true
+/// the first N times (an injected I/O error). Several points: comma-separated.
+pub fn failpoint(name: &str) -> bool {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static FIRED: AtomicU64 = AtomicU64::new(0);
+    let Some(spec) = std::env::var_os("COE_FAILPOINT") else { return false };
     let spec = spec.to_string_lossy();
     for part in spec.split(',') {
         let (point, action) = part.split_once('=').unwrap_or((part, "abort"));
-        if point == name {
-            match action {
-                "pause" => std::thread::sleep(std::time::Duration::from_secs(60)),
-                _ => std::process::abort(),
+        if point != name {
+            continue;
+        }
+        match action.split_once(':') {
+            Some(("error", n)) => {
+                let n: u64 = n.parse().unwrap_or(1);
+                return FIRED.fetch_add(1, Ordering::SeqCst) < n;
             }
+            _ if action == "pause" => std::thread::sleep(std::time::Duration::from_secs(60)),
+            _ => std::process::abort(),
         }
     }
+    false
 }

@@ -20,8 +20,8 @@ fn main() -> ExitCode {
             coe_kb::cmd::search(&query, filters, since, until, sort, limit as usize, page as usize, json, &index.dir())
         }
         Command::Show { id, json, index } => coe_kb::cmd::show(&id, json, &index.dir()),
-        Command::Serve { sources, config, bind, watch, poll_interval, index } => {
-            coe_kb::cmd::serve(sources, config, bind, watch, poll_interval, index.index)
+        Command::Serve { sources, config, bind, watch, poll_interval, rate_limit, index } => {
+            coe_kb::cmd::serve(sources, config, bind, watch, poll_interval, rate_limit, index.index)
         }
         Command::Digest {
             since,
@@ -61,6 +61,7 @@ fn main() -> ExitCode {
                 std::process::ExitCode::SUCCESS
             })
         }
+        Command::GenCorpus { n, dir, seed } => coe_kb::r#gen::run(n, &dir, seed),
     };
     match result {
         Ok(code) => code,

@@ -172,12 +172,21 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
     let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
     let mut found = Vec::new();
     let mut skipped = Vec::new();
+    let outside = std::cell::RefCell::new(Vec::new());
     let walker = walkdir::WalkDir::new(&root).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
         if e.depth() == 0 {
             return true;
         }
         let name = e.file_name().to_string_lossy();
-        !(e.file_type().is_dir() && (name.starts_with('.') || name == "node_modules" || name == "target"))
+        if e.file_type().is_dir() && (name.starts_with('.') || name == "node_modules" || name == "target") {
+            return false;
+        }
+        // Links are followed, but never out of the source.
+        if e.path_is_symlink() && std::fs::canonicalize(e.path()).is_ok_and(|real| !real.starts_with(&root)) {
+            outside.borrow_mut().push(rel_of(&root, e.path()));
+            return false;
+        }
+        true
     });
     for entry in walker {
         let entry = match entry {
@@ -203,19 +212,13 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
             }
             continue;
         }
-        if entry.path_is_symlink() {
-            match std::fs::canonicalize(entry.path()) {
-                Ok(real) if real.starts_with(&root) => {}
-                _ => {
-                    skipped.push(Skipped { path: rel, reason: "symlink points outside the source".into() });
-                    continue;
-                }
-            }
-        }
         match entry.metadata() {
             Ok(m) => found.push(Found { rel, abs: entry.path().to_path_buf(), size: m.len(), mtime: mtime_ns(&m) }),
             Err(e) => skipped.push(Skipped { path: rel, reason: format!("unreadable: {e}") }),
         }
+    }
+    for path in outside.into_inner() {
+        skipped.push(Skipped { path, reason: "symlink points outside the source".into() });
     }
     Ok((found, skipped))
 }

@@ -353,6 +353,10 @@ impl Store {
             }
         }
         crate::failpoint("before-commit");
+        if crate::failpoint("commit") {
+            let _ = writer.rollback();
+            return Err(Error::io(self.dir.join("index"), std::io::Error::other("injected I/O error (COE_FAILPOINT=commit)")));
+        }
         if let Err(e) = writer.commit() {
             // Keep serving the last good commit; the caller recreates the writer.
             let _ = writer.rollback();

@@ -209,6 +209,17 @@ fn rewrite(q: &str, vocab: Option<&Vocab>) -> String {
     .into_owned()
 }
 
+/// A query the index cannot run (e.g. `title:*` on a field without a fast
+/// column) is the client's error, not ours.
+fn query_error(e: tantivy::TantivyError) -> Error {
+    match e {
+        tantivy::TantivyError::SchemaError(m) | tantivy::TantivyError::InvalidArgument(m) => {
+            Error::BadQuery(format!("query cannot run: {m}"))
+        }
+        other => Error::Index(other),
+    }
+}
+
 fn has_syntax(q: &str) -> bool {
     q.contains(':') || q.contains('"') || q.contains('~') || q.contains('*') || q.contains('(') || q.contains('[') || q.contains('^')
 }
@@ -340,11 +351,11 @@ impl Store {
         let (text, warning) = self.text_query(&req.q, vocab, req.fuzzy)?;
         let mut query = build(text.box_clone());
         let mut fuzzy = req.fuzzy;
-        let mut total = searcher.search(&*query, &Count)?;
+        let mut total = searcher.search(&*query, &Count).map_err(query_error)?;
         if total == 0 && !fuzzy && !req.q.trim().is_empty() && !has_syntax(&req.q) {
             let (ft, _) = self.text_query(&req.q, vocab, true)?;
             let fq = build(ft);
-            let n = searcher.search(&*fq, &Count)?;
+            let n = searcher.search(&*fq, &Count).map_err(query_error)?;
             if n > 0 {
                 query = fq;
                 total = n;

@@ -424,7 +424,7 @@ fn third_person(cx: &Ctx, out: &mut Vec<Raw>) {
     // One finding per line, naming the words on it.
     let mut per_line: BTreeMap<usize, (usize, Vec<String>)> = BTreeMap::new();
     for (h, b, off) in hits {
-        if !is_first_person(&b.text, off, off + h.word.len()) {
+        if b.in_label(off, off + h.word.len()) || !is_first_person(&b.text, off, off + h.word.len()) {
             continue;
         }
         let (line, col) = cx.lines.pos(h.at);
@@ -688,7 +688,7 @@ fn action_items(cx: &Ctx, out: &mut Vec<Raw>) {
             m.push("owner");
         }
         if a.due.is_none() {
-            m.push("due date");
+            m.push(if DUE_WORD.is_match(cx.lines.line(a.line)) { "due date that parses" } else { "due date" });
         }
         m
     };
@@ -732,6 +732,10 @@ fn action_items(cx: &Ctx, out: &mut Vec<Raw>) {
         }
     }
 }
+
+/// A due date was written but did not parse (`due: next sprint`).
+static DUE_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:due|deadline|eta)\b\s*(?:date)?\s*[:=]").expect("due regex compiles"));
 
 /// An item marked as decided against in its text (`… (not doing: reason)`).
 static NOT_DOING: LazyLock<Regex> = LazyLock::new(|| {

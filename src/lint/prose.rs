@@ -34,6 +34,9 @@ pub struct Block {
     pub quoted: Vec<(usize, usize)>,
     /// Ranges of `text` that are URLs.
     pub urls: Vec<(usize, usize)>,
+    /// A bold or italic lead-in that opens the block (`**How was it detected?** …`),
+    /// written as a heading would be.
+    pub label: Option<(usize, usize)>,
 }
 
 impl Block {
@@ -47,6 +50,11 @@ impl Block {
     /// Is `text[start..end]` inside quotes?
     pub fn in_quotes(&self, start: usize, end: usize) -> bool {
         self.quoted.iter().any(|&(s, e)| start >= s && end <= e)
+    }
+
+    /// Is `text[start..end]` inside the block's bold lead-in?
+    pub fn in_label(&self, start: usize, end: usize) -> bool {
+        self.label.is_some_and(|(s, e)| start >= s && end <= e)
     }
 
     /// Does `text[start..end]` overlap a URL?
@@ -111,6 +119,7 @@ pub fn scan(text: &str) -> Prose {
     let mut quote_depth = 0usize;
     let mut in_code = false;
     let mut image_depth = 0usize;
+    let mut emphasis_depth = 0usize;
 
     let place = |heading: bool, quote_depth: usize| {
         if heading {
@@ -133,7 +142,13 @@ pub fn scan(text: &str) -> Prose {
         let abs = body_off + range.start;
         match ev {
             Event::Start(tag) => match tag {
-                Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {}
+                Tag::Emphasis | Tag::Strong => {
+                    // Emphasis that opens a block is a lead-in label.
+                    if emphasis_depth > 0 || cur.as_ref().is_none_or(|b| b.text.trim().is_empty()) {
+                        emphasis_depth += 1;
+                    }
+                }
+                Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {}
                 Tag::Link { .. } => prose.media.push(Media { at: abs, image: false }),
                 Tag::Image { .. } => {
                     prose.media.push(Media { at: abs, image: true });
@@ -141,6 +156,7 @@ pub fn scan(text: &str) -> Prose {
                 }
                 other => {
                     flush(&mut cur, &mut prose);
+                    emphasis_depth = 0;
                     match other {
                         Tag::Heading { .. } => heading = true,
                         Tag::BlockQuote(_) => quote_depth += 1,
@@ -157,7 +173,18 @@ pub fn scan(text: &str) -> Prose {
                 }
             },
             Event::End(tag) => match tag {
-                TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Superscript | TagEnd::Subscript | TagEnd::Link => {}
+                TagEnd::Emphasis | TagEnd::Strong => {
+                    if emphasis_depth > 0 {
+                        emphasis_depth -= 1;
+                        if emphasis_depth == 0
+                            && let Some(b) = cur.as_mut()
+                            && b.label.is_none()
+                        {
+                            b.label = Some((0, b.text.len()));
+                        }
+                    }
+                }
+                TagEnd::Strikethrough | TagEnd::Superscript | TagEnd::Subscript | TagEnd::Link => {}
                 TagEnd::Image => {
                     image_depth = image_depth.saturating_sub(1);
                     if let Some(b) = cur.as_mut() {
@@ -166,6 +193,7 @@ pub fn scan(text: &str) -> Prose {
                 }
                 other => {
                     flush(&mut cur, &mut prose);
+                    emphasis_depth = 0;
                     match other {
                         TagEnd::Heading(_) => heading = false,
                         TagEnd::BlockQuote(_) => quote_depth = quote_depth.saturating_sub(1),
@@ -183,6 +211,7 @@ pub fn scan(text: &str) -> Prose {
                     segs: Vec::new(),
                     quoted: Vec::new(),
                     urls: Vec::new(),
+                    label: None,
                 });
                 b.push_mapped(src, abs);
             }
@@ -299,6 +328,13 @@ mod tests {
         assert_eq!(&md[at..at + 8], "We wrote");
         let lines = Lines::new(md);
         assert_eq!(lines.pos(at), (6, 1));
+    }
+
+    #[test]
+    fn lead_in_labels() {
+        let p = scan("**How did we respond?** The team rolled back.\n\nThe team said **we** did.\n");
+        assert_eq!(p.blocks[0].label, Some((0, "How did we respond?".len())));
+        assert_eq!(p.blocks[1].label, None);
     }
 
     #[test]

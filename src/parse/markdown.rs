@@ -421,6 +421,12 @@ pub fn render_html(body: &str, max_depth: usize) -> String {
     sanitize(&html)
 }
 
+/// Render with the nesting guard: measure the depth first (one cheap walk).
+pub fn render_safe(body: &str) -> String {
+    let depth = walk(body, &LineIndex::new(body, 1)).max_depth;
+    render_html(body, depth)
+}
+
 /// The one HTML sanitizer policy.
 pub fn sanitize(html: &str) -> String {
     let mut b = ammonia::Builder::default();

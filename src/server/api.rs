@@ -201,8 +201,7 @@ pub async fn coe(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
     let value = blocking(&state, move || {
         let (doc, raw) = store.get(&id, &vocab, &access)?;
         let body = crate::parse::frontmatter::split(&raw).body.to_string();
-        let depth = max_nesting(&body);
-        let html = crate::parse::markdown::render_html(&body, depth);
+        let html = crate::parse::markdown::render_safe(&body);
         let findings = crate::lint::lint_doc(&doc, &raw, &lint);
         let first_seen = store.first_seen(&doc.id).and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|d| d.to_rfc3339());
         let mut v = serde_json::to_value(&doc).map_err(|e| Error::Other(e.to_string()))?;
@@ -219,11 +218,6 @@ pub async fn coe(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
     })
     .await?;
     Ok(Json(value).into_response())
-}
-
-fn max_nesting(body: &str) -> usize {
-    let w = crate::parse::markdown::walk(body, &crate::parse::markdown::LineIndex::new(body, 1));
-    w.max_depth
 }
 
 /// `GET /api/v1/coes/{id}/raw`: the Markdown as indexed.

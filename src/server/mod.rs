@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod ratelimit;
 
 use crate::config::Config;
 use crate::index::Store;
@@ -125,8 +126,13 @@ async fn not_found(uri: axum::http::Uri) -> Response {
     }
 }
 
-/// The whole application.
+/// The whole application, without rate limiting (see [`router_limited`]).
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+    router_limited(state, cors_origins, None)
+}
+
+/// The whole application, with an optional per-client rate limit.
+pub fn router_limited(state: AppState, cors_origins: &[String], limiter: Option<ratelimit::RateLimiter>) -> Router {
     let api = Router::new()
         .route("/search", get(api::search))
         .route("/facets", get(api::facets))
@@ -164,7 +170,8 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
                 .allow_headers([header::AUTHORIZATION, header::ACCEPT]),
         );
     }
-    app.layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+    app.layer(middleware::from_fn_with_state(limiter, ratelimit::limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -232,7 +239,8 @@ pub async fn run(config: Config) -> crate::Result<()> {
             }
         });
     }
-    let app = router(state, &config.cors_origins);
+    let limiter = (config.rate_limit > 0.0).then(|| ratelimit::RateLimiter::new(config.rate_limit, config.rate_limit * 2.0));
+    let app = router_limited(state, &config.cors_origins, limiter);
     let addr = listener.local_addr().map_err(|e| crate::Error::Other(e.to_string()))?;
     tracing::info!(index = %config.index.display(), "serving on http://{addr}/");
     eprintln!("coe-kb is serving on http://{addr}/  (Ctrl-C to stop)");

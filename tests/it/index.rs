@@ -91,6 +91,9 @@ fn typo_tolerance_and_bad_queries() {
     assert!(matches!(err, Err(coe_kb::Error::BadQuery(_))));
     let big = "a ".repeat(50_000);
     assert!(store.search(&SearchRequest { q: big, page: 1, per_page: 10, ..Default::default() }, Some(&vocab)).is_err());
+    // Regression: `title:*` (an exists-query on a field without a fast column) was a 500.
+    let exists = store.search(&SearchRequest { q: "title:*".into(), page: 1, per_page: 10, ..Default::default() }, Some(&vocab));
+    assert!(matches!(exists, Err(coe_kb::Error::BadQuery(_))), "{exists:?}");
     // Stray syntax is read leniently rather than failing.
     let lenient = q(&store, "error: timeout AND (");
     assert!(lenient.warning.is_some() || lenient.total > 0);

@@ -4,8 +4,10 @@
 mod api;
 mod cli;
 mod digest;
+mod hostile;
 mod index;
 mod lint;
+mod model;
 mod parse;
 mod ui;
 mod util;

@@ -71,6 +71,10 @@ impl Server {
         let err = std::fs::File::create(&log).expect("log file");
         let mut cmd = coe();
         cmd.arg("serve").args(args).arg("--bind").arg("127.0.0.1:0").arg("--index").arg(index).env("COE_LOG", "info");
+        if !args.contains(&"--rate-limit") {
+            // Tests poll hard; the limiter has its own test.
+            cmd.args(["--rate-limit", "0"]);
+        }
         for (k, v) in envs {
             cmd.env(k, v);
         }
