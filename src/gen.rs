@@ -1014,7 +1014,7 @@ const NARRATIVE: &[&str] = &[
 ];
 
 const IMPACT: &[&str] = &[
-    "Duration of customer impact: {min} minutes.",
+    "Duration of customer impact: {dur} minutes.",
     "Peak error rate on {svc}: {pct} of requests.",
     "About {big} requests failed or timed out.",
     "Roughly {big} customers saw at least one error.",
@@ -1141,6 +1141,7 @@ struct Doc<'a> {
     mon: String,
     co: &'static str,
     region: &'static str,
+    dur: usize,
     year: i32,
     month: u32,
     day: u32,
@@ -1215,6 +1216,9 @@ impl Doc<'_> {
                 }
                 "min" => {
                     let _ = write!(out, "{}", self.rng.range(4, 180));
+                }
+                "dur" => {
+                    let _ = write!(out, "{}", self.dur);
                 }
                 "ver" => {
                     let _ = write!(out, "v{}.{}.{}", self.rng.range(1, 9), self.rng.below(41), self.rng.below(21));
@@ -1338,7 +1342,8 @@ impl Catalog {
         let day = rng.range(1, dim) as u32;
         let co = *rng.pick(COMPANIES);
         let region = *rng.pick(REGIONS);
-        let mut d = Doc { rng, sc, team, team2, svc, svc2, tech, tech2, mon, co, region, year, month, day };
+        let dur = rng.range(6, 240);
+        let mut d = Doc { rng, sc, team, team2, svc, svc2, tech, tech2, mon, co, region, dur, year, month, day };
         let target = {
             let r = d.rng.below(100);
             let (lo, hi) = match r {
@@ -1487,12 +1492,12 @@ fn render(d: &mut Doc<'_>, cat: &Catalog, i: u64, target: usize) -> String {
     let summary = {
         let mut s = String::new();
         let _ = write!(s, "On {}, ", d.date_long());
-        let t = d.pick_line(sc.trigger);
-        s.push_str(&lowercase_first(&t));
+        let t = *d.rng.pick(sc.trigger);
+        d.fill(&lowercase_first(t), &mut s);
         s.push(' ');
         s.push_str(&d.pick_line(sc.symptom));
         s.push(' ');
-        let det = d.line("A {mon} alert on `{metric}` paged the {team} on-call, and the outage lasted {min} minutes.");
+        let det = d.line("A {mon} alert on `{metric}` paged the {team} on-call, and the outage lasted {dur} minutes.");
         s.push_str(&det);
         s.push_str("\n\n");
         s.push_str(&d.pick_line(sc.mitigation));
@@ -1500,7 +1505,8 @@ fn render(d: &mut Doc<'_>, cat: &Catalog, i: u64, target: usize) -> String {
         s.push_str(&d.paragraph(NARRATIVE, 1));
         s
     };
-    let n_events = (6 + target / 1200).min(40);
+    let short = target < 2600;
+    let n_events = if short { 5 } else { (6 + target / 1200).min(40) };
     let events = timeline_events(d, n_events);
     let timeline = render_timeline(d, &events, tl_style);
     let actions = render_actions(d, ai_style);
@@ -1575,19 +1581,35 @@ fn render(d: &mut Doc<'_>, cat: &Catalog, i: u64, target: usize) -> String {
         s
     };
 
-    let h = |n: usize, name: &str| -> String { if numbered { format!("{n}. {name}") } else { name.to_string() } };
     match style {
         0 => {
-            sections.push((h(1, "Summary"), summary));
-            if d.rng.chance(50) {
-                let m = d.line("![{metric} during the incident](graphs/{metric}.png)\n\nThe graph shows `{metric}` for {svc} from an hour before the incident until recovery, with markers for detection and mitigation.\n");
-                sections.push((h(2, "Metrics / Graphs"), m));
+            sections.push(("Summary".into(), summary));
+            if short {
+                sections.push(("Timeline".into(), timeline));
+                sections.push(("Action Items".into(), actions));
+            } else {
+                if d.rng.chance(50) {
+                    let m = d.line("![{metric} during the incident](graphs/{metric}.png)\n\nThe graph shows `{metric}` for {svc} from an hour before the incident until recovery, with markers for detection and mitigation.\n");
+                    sections.push(("Metrics / Graphs".into(), m));
+                }
+                sections.push(("Impact".into(), impact));
+                sections.push(("Incident Response".into(), response));
+                sections.push(("Timeline".into(), timeline));
+                sections.push(("5 Whys".into(), whys));
+                sections.push(("Action Items".into(), actions));
             }
-            sections.push((h(3, "Impact"), impact));
-            sections.push((h(4, "Incident Response"), response));
-            sections.push((h(5, "Timeline"), timeline));
-            sections.push((h(6, "5 Whys"), whys));
-            sections.push((h(7, "Action Items"), actions));
+        }
+        1 if short => {
+            sections.push(("Issue Summary".into(), summary));
+            sections.push(("Action Items".into(), actions));
+            sections.push(("Timeline".into(), timeline));
+        }
+        2 if short => {
+            let intro = d.pick_line(INTRO_LINES);
+            sections.push((String::new(), intro));
+            sections.push(("What happened".into(), summary));
+            sections.push(("Timeline".into(), timeline));
+            sections.push(("Follow-ups".into(), actions));
         }
         1 => {
             sections.push(("Issue Summary".into(), summary));
@@ -1640,7 +1662,7 @@ fn render(d: &mut Doc<'_>, cat: &Catalog, i: u64, target: usize) -> String {
             }
         }
         let heading = match style {
-            0 => h(8, "Investigation notes"),
+            0 => "Investigation notes".into(),
             1 => "Appendix: investigation notes".into(),
             _ => "The long version".into(),
         };
@@ -1651,8 +1673,11 @@ fn render(d: &mut Doc<'_>, cat: &Catalog, i: u64, target: usize) -> String {
         };
         sections.insert(at, (heading, notes.trim_end().to_string() + "\n"));
     }
+    let mut number = 0;
     for (heading, body) in &sections {
         if !heading.is_empty() {
+            number += 1;
+            let heading = if numbered { format!("{number}. {heading}") } else { heading.clone() };
             if setext {
                 let _ = writeln!(out, "{heading}\n{}\n", "-".repeat(heading.chars().count()));
             } else {
@@ -1681,14 +1706,14 @@ fn render(d: &mut Doc<'_>, cat: &Catalog, i: u64, target: usize) -> String {
     out
 }
 
+/// Lowercase the first word of a sentence template when it is an ordinary
+/// capitalised word ("The", "A", "Latency"); names ("DynamoDB") and
+/// placeholders ("{svc}") stay as written.
 fn lowercase_first(s: &str) -> String {
-    let mut c = s.chars();
+    let word = s.split(' ').next().unwrap_or("");
+    let mut c = word.chars();
     match c.next() {
-        // Keep names like "DynamoDB" or "{svc}" as written.
-        Some(f) if f.is_uppercase() && c.clone().next().is_some_and(|n| n.is_lowercase()) && !s.starts_with("The ") => {
-            f.to_lowercase().collect::<String>() + c.as_str()
-        }
-        Some(_) if s.starts_with("The ") => format!("the {}", &s[4..]),
+        Some(f) if f.is_ascii_uppercase() && c.all(|x| x.is_ascii_lowercase()) => f.to_ascii_lowercase().to_string() + &s[1..],
         _ => s.to_string(),
     }
 }
@@ -1729,7 +1754,8 @@ fn timeline_events(d: &mut Doc<'_>, n: usize) -> Vec<Event> {
         let t = if k % 3 == 0 { d.pick_line(sc.events) } else { d.pick_line(GENERIC_EVENTS) };
         texts.push(t);
     }
-    let m = d.pick_line(sc.mitigation);
+    let m = *d.rng.pick(sc.mitigation);
+    let m = d.line(&lowercase_first(m));
     texts.push(format!("Mitigation: {}", m.trim_end_matches('.')));
     texts.push(d.line("Error rate on {svc} back to baseline"));
     texts.push("Incident resolved".into());

@@ -347,13 +347,24 @@ impl Vocab {
         })
     }
 
-    /// The canonical section kind of a heading, if it maps to one.
+    /// The canonical section kind of a heading, if it maps to one. Singular
+    /// and plural forms of the last word both match ("Measure" / "Measures").
     pub fn heading_kind(&self, heading: &str) -> Option<&str> {
         let n = normalize_heading(heading);
         if n.is_empty() {
             return None;
         }
-        if let Some(&i) = self.alias_to_kind.get(&n) {
+        self.kind_of_normalized(&n).or_else(|| {
+            let other = match n.strip_suffix('s') {
+                Some(stem) if !n.ends_with("ss") => stem.to_string(),
+                _ => format!("{n}s"),
+            };
+            self.kind_of_normalized(&other)
+        })
+    }
+
+    fn kind_of_normalized(&self, n: &str) -> Option<&str> {
+        if let Some(&i) = self.alias_to_kind.get(n) {
             return Some(&self.kinds[i].id);
         }
         for (alias, i) in &self.prefixes {
@@ -486,6 +497,7 @@ mod tests {
         assert_eq!(v.heading_kind("Corrective and Preventative Measures"), Some("action_items"));
         assert_eq!(v.heading_kind("Lessons learnt"), Some("lessons_learned"));
         assert_eq!(v.heading_kind("Process improvements"), None);
+        assert_eq!(v.heading_kind("Corrective and Preventative Measure"), Some("action_items"));
     }
 
     #[test]

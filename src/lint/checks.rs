@@ -937,15 +937,25 @@ pub const DEFAULT_BLAMEFUL: &[&str] = &[
     "blame on",
 ];
 
+/// One case-insensitive regex for whole-word phrases (spaces match any whitespace).
+fn phrase_regex<'a>(phrases: impl Iterator<Item = &'a str>) -> Option<Regex> {
+    let alts: Vec<String> =
+        phrases.map(str::trim).filter(|p| !p.is_empty()).map(|p| regex::escape(p).replace(' ', r"\s+").replace('\'', "['’]")).collect();
+    Regex::new(&format!(r"(?i)\b(?:{})\b", alts.join("|"))).ok()
+}
+
+static DEFAULT_BLAMEFUL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| phrase_regex(DEFAULT_BLAMEFUL.iter().copied()));
+
 fn blameful(cx: &Ctx, out: &mut Vec<Raw>) {
-    let phrases: Vec<String> = DEFAULT_BLAMEFUL
-        .iter()
-        .map(|s| s.to_string())
-        .chain(cx.cfg.blameful.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
-        .map(|p| regex::escape(&p).replace(' ', r"\s+").replace('\'', "['’]"))
-        .collect();
-    let Ok(re) = Regex::new(&format!(r"(?i)\b(?:{})\b", phrases.join("|"))) else { return };
-    for (h, _, _) in find(&cx.prose, &[Place::Body, Place::Heading], true, &re) {
+    let custom;
+    let re = if cx.cfg.blameful.is_empty() {
+        DEFAULT_BLAMEFUL_RE.as_ref()
+    } else {
+        custom = phrase_regex(DEFAULT_BLAMEFUL.iter().copied().chain(cx.cfg.blameful.iter().map(String::as_str)));
+        custom.as_ref()
+    };
+    let Some(re) = re else { return };
+    for (h, _, _) in find(&cx.prose, &[Place::Body, Place::Heading], true, re) {
         let (line, col) = cx.lines.pos(h.at);
         let phrase = h.word.split_whitespace().collect::<Vec<_>>().join(" ");
         out.push(raw(

@@ -22,7 +22,7 @@ static SEV_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("severity regex compiles")
 });
 static STATUS_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\bstatus\s*[:=]\s*([a-z][\w' -]{1,20})|[(\[]\s*(done|completed?|closed|fixed|resolved|merged|in progress|open|todo|won'?t (?:do|fix)|wontfix|not doing|cancell?ed|declined|dropped)\s*[)\]]|(✅|✔|☑))")
+    Regex::new(r"(?i)(?:\bstatus\s*[:=]\s*([a-z][\w' -]{1,20})|[(\[]\s*(done|completed?|closed|fixed|resolved|merged|in progress|open|todo|won'?t (?:do|fix)|wontfix|not doing|cancell?ed|declined|dropped)\s*(?:[)\]]|[:—–-])|(✅|✔|☑))")
         .expect("status regex compiles")
 });
 static TICKET_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b").expect("ticket regex compiles"));
@@ -196,6 +196,13 @@ fn table_items(b: &Block, group: Option<&str>, year: Option<i32>) -> Vec<ActionI
     out
 }
 
+/// The first sentence of a paragraph, at most 200 bytes.
+fn first_sentence(text: &str) -> String {
+    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = t.char_indices().find(|(i, c)| matches!(c, '.' | '!' | '?') && t[i + 1..].starts_with(' ')).map_or(t.len(), |(i, _)| i + 1);
+    crate::parse::whys::clip(&t[..end], 200)
+}
+
 /// Extract action items from classified sections.
 pub fn extract(sections: &[(&str, &RawSection)], year: Option<i32>) -> Vec<ActionItem> {
     let mut out: Vec<ActionItem> = Vec::new();
@@ -213,6 +220,21 @@ pub fn extract(sections: &[(&str, &RawSection)], year: Option<i32>) -> Vec<Actio
             root_level = u8::MAX;
         }
         let group = if is_action && sec.level > root_level { Some(sec.heading.as_str()) } else { None };
+        // Prose remediation: an action section with no list or table holds one
+        // action per paragraph (its first sentence is the title).
+        if is_action && !sec.blocks.iter().any(|b| matches!(b.kind, BlockKind::Item | BlockKind::Table)) {
+            for b in sec.blocks.iter().filter(|b| b.kind == BlockKind::Para) {
+                let first = first_sentence(&b.text);
+                if first.chars().filter(|c| c.is_alphanumeric()).count() < 12 {
+                    continue;
+                }
+                let mut item = ActionItem { title: first, group: group.map(str::to_string), line: b.line, ..Default::default() };
+                item.link = b.links.iter().find(|l| l.url.starts_with("http")).map(|l| l.url.clone());
+                inline_meta(&mut item, &b.text, year);
+                out.push(item);
+            }
+            continue;
+        }
         let mut parent: Option<usize> = None;
         for b in &sec.blocks {
             match b.kind {
@@ -269,6 +291,15 @@ mod tests {
         assert_eq!(items[1].status, ActionStatus::Done);
         assert_eq!(items[1].title, "Raise table capacity");
         assert_eq!(items[1].link.as_deref(), Some("https://x/12"));
+    }
+
+    #[test]
+    fn prose_remediation_paragraphs() {
+        let items = run(
+            "## Action Items\n\nA new decommissioning process will be created. It removes stale IPs.\n\nTest instances will be replaced later this year.\n",
+        );
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].title, "A new decommissioning process will be created.");
     }
 
     #[test]

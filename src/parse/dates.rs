@@ -13,7 +13,7 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
         \b(?P<iy>\d{{4}})[-/](?P<im>\d{{1,2}})[-/](?P<id>\d{{1,2}})(?:\b|T)
         | \b(?P<mm>{MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<my>\d{{4}})\b)?
         | \b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm>{MONTH})(?:,?\s+(?P<dy>\d{{4}})\b)?
-        | \b(?P<um>\d{{1,2}})/(?P<ud>\d{{1,2}})/(?P<uy>\d{{4}})\b"
+        | \b(?P<um>\d{{1,2}})[/-](?P<ud>\d{{1,2}})[/-](?P<uy>\d{{4}})\b"
     );
     Regex::new(&p).expect("date regex compiles")
 });
@@ -268,6 +268,12 @@ pub fn parse_due(text: &str, year: Option<i32>) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
+/// A plausible four-digit year written in a text ("Date (2022)").
+pub fn first_year(text: &str) -> Option<i32> {
+    static Y: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(19[7-9]\d|20\d\d)\b").expect("year regex compiles"));
+    Y.captures(text).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse().ok())
+}
+
 /// The year of a date, for filling in dates written without one.
 pub fn year_of(d: Option<NaiveDate>) -> Option<i32> {
     d.map(|d| d.year())
@@ -289,6 +295,7 @@ mod tests {
         assert_eq!(first_date("Oct 31", Some(2021)), Some(d(2021, 10, 31)));
         assert_eq!(first_date("may be", Some(2021)), None);
         assert_eq!(first_date("2018/01/17", None), Some(d(2018, 1, 17)));
+        assert_eq!(first_date("on 02-26-2024", None), Some(d(2024, 2, 26)));
     }
 
     #[test]

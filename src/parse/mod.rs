@@ -148,7 +148,14 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
     let fm_title = get(&["title", "name", "subject"]).and_then(frontmatter::as_string);
     let mut title_idx = None;
     if fm_title.is_none() {
-        title_idx = sections_raw.iter().position(|s| s.level == 1 && vocab.heading_kind(&s.heading).is_none());
+        // The first H1 is the title when it is the first heading and the only H1
+        // ("# Incident report May 12 2025 - …" would otherwise read as a summary).
+        let h1s = sections_raw.iter().filter(|s| s.level == 1).count();
+        let first_heading = sections_raw.iter().position(|s| s.level >= 1);
+        title_idx = sections_raw
+            .iter()
+            .position(|s| s.level == 1 && vocab.heading_kind(&s.heading).is_none())
+            .or_else(|| first_heading.filter(|&i| sections_raw[i].level == 1 && h1s == 1 && sections_raw.len() > i + 1));
     } else if let Some(i) = sections_raw.iter().position(|s| s.level >= 1) {
         // A first H1 that repeats the front-matter title is the title, not a section.
         if sections_raw[i].level == 1 && vocab.heading_kind(&sections_raw[i].heading).is_none() {
@@ -173,6 +180,10 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
             }
             let k = match vocab.heading_kind(&s.heading) {
                 Some(k) => k.to_string(),
+                // A day or time heading right after a timeline continues it ("## May 12").
+                None if kinds.last().is_some_and(|k| k == "timeline") && dates::leading_datetime(&s.heading, 3, Some(2000)).is_some() => {
+                    "timeline".to_string()
+                }
                 None => stack.last().map(|(_, k)| k.clone()).filter(|k| k != "preamble").unwrap_or_else(|| "other".to_string()),
             };
             stack.push((s.level, k.clone()));

@@ -215,12 +215,17 @@ fn truncate(s: &mut String, max: usize) {
 fn table_entries(ctx: &mut Ctx, rows: &[Vec<String>], line: usize) -> Vec<TimelineEntry> {
     let Some(header) = rows.first() else { return Vec::new() };
     let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
-    let time_col = lower.iter().position(|h| {
-        ["time", "date", "when", "timestamp", "at"]
-            .iter()
-            .any(|k| h.split_whitespace().any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == *k))
-    });
-    let (time_col, data) = match time_col {
+    let has_word = |h: &str, words: &[&str]| h.split_whitespace().any(|w| words.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())));
+    let time_col = lower.iter().position(|h| has_word(h, &["time", "timestamp", "when", "at"]));
+    // A separate "Date" column is combined with the time; a weekday column ("Day") is dropped.
+    let date_col = lower.iter().position(|h| has_word(h, &["date"])).filter(|c| Some(*c) != time_col);
+    let day_col = lower.iter().position(|h| h.trim() == "day" || h.trim() == "weekday");
+    for h in header {
+        if let Some(y) = dates::first_year(h) {
+            ctx.year = Some(y);
+        }
+    }
+    let (time_col, data) = match time_col.or(date_col) {
         Some(c) => {
             if let Some(z) = dates::zone_note(&header[c]).or_else(|| dates::zone_note(&format!("times in {}", header[c]))) {
                 ctx.zone = Some(z);
@@ -232,22 +237,27 @@ fn table_entries(ctx: &mut Ctx, rows: &[Vec<String>], line: usize) -> Vec<Timeli
             if dates::leading_datetime(&header[0], 4, ctx.year).is_some() { (0, rows) } else { (0, &rows[1..]) }
         }
     };
+    let skip = |j: usize| j == time_col || Some(j) == date_col || Some(j) == day_col;
     let mut out = Vec::new();
     for (i, r) in data.iter().enumerate() {
-        let Some(cell) = r.get(time_col) else { continue };
-        let text: Vec<&str> = r.iter().enumerate().filter(|(j, c)| *j != time_col && !c.trim().is_empty()).map(|(_, c)| c.trim()).collect();
+        let Some(time_cell) = r.get(time_col) else { continue };
+        let cell = match date_col.and_then(|c| r.get(c)) {
+            Some(d) if !d.trim().is_empty() => format!("{} {}", d.trim(), time_cell.trim()),
+            _ => time_cell.trim().to_string(),
+        };
+        let text: Vec<&str> = r.iter().enumerate().filter(|(j, c)| !skip(*j) && !c.trim().is_empty()).map(|(_, c)| c.trim()).collect();
         let text = text.join(" — ");
-        let (cell_text, _) = strip_markup(cell);
-        match dates::leading_datetime(cell_text, 8, ctx.year) {
+        let (cell_text, _) = strip_markup(&cell);
+        match dates::leading_datetime(cell_text, 16, ctx.year) {
             Some(f) => {
                 if let Some(d) = f.date {
                     ctx.date = Some(d);
                 }
                 let at = if f.time.is_some() { ctx.stamp(&f) } else { None };
-                out.push(TimelineEntry { at, time_text: cell.trim().to_string(), kind: classify(&text), text, line: line + i + 2 });
+                out.push(TimelineEntry { at, time_text: cell.clone(), kind: classify(&text), text, line: line + i + 2 });
             }
             None if !text.is_empty() => {
-                out.push(TimelineEntry { at: None, time_text: cell.trim().to_string(), kind: classify(&text), text, line: line + i + 2 })
+                out.push(TimelineEntry { at: None, time_text: cell.clone(), kind: classify(&text), text, line: line + i + 2 })
             }
             None => {}
         }
@@ -324,6 +334,15 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!(e[1].at.as_deref(), Some("2023-06-13T14:20:00+00:00"));
         assert_eq!(e[1].kind, EventKind::Detect);
+    }
+
+    #[test]
+    fn separate_date_and_time_columns() {
+        let md = "## Timeline (all times PST)\n\n| Day | Date (2022) | Time (PST) | Event |\n|---|---|---|---|\n| Mon | Jun 27 | 13:47 | Instance turned off |\n| Tue | Jun 28 | 20:36 | Abuse report email received |\n";
+        let e = run(md, None);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].at.as_deref(), Some("2022-06-27T13:47:00-08:00"));
+        assert_eq!(e[1].text, "Abuse report email received");
     }
 
     #[test]
