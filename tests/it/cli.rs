@@ -57,3 +57,18 @@ fn clap_definition_is_valid() {
     use clap::CommandFactory;
     coe_kb::cli::Cli::command().debug_assert();
 }
+
+/// The README's example `coe.toml` uses only keys the code accepts.
+#[test]
+fn readme_config_example_parses() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let start = readme.find("## Configuration").expect("configuration section");
+    let block = &readme[start..];
+    let open = block.find("```toml\n").expect("toml block") + "```toml\n".len();
+    let close = block[open..].find("```").expect("end of block") + open;
+    let cfg: coe_kb::config::FileConfig = toml::from_str(&block[open..close]).expect("README coe.toml example parses");
+    assert!(cfg.source.len() >= 2 && cfg.digest.is_some() && !cfg.access.token.is_empty());
+    let d = cfg.digest.expect("digest");
+    coe_kb::digest::Schedule::parse(&d.schedule, &d.timezone).expect("schedule");
+    coe_kb::vocab::Vocab::load(&cfg.vocabulary).expect("vocabulary extension compiles");
+}
