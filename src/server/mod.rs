@@ -170,7 +170,8 @@ pub fn router_limited(state: AppState, cors_origins: &[String], limiter: Option<
                 .allow_headers([header::AUTHORIZATION, header::ACCEPT]),
         );
     }
-    app.layer(middleware::from_fn_with_state(limiter, ratelimit::limit))
+    app.layer(tower_http::compression::CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(limiter, ratelimit::limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))

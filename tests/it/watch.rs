@@ -191,3 +191,23 @@ fn sigkill_between_prepare_and_commit_loses_nothing_committed() {
     unique.dedup();
     assert_eq!(all.len(), unique.len(), "no duplicate ids");
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(&[examples().to_str().expect("utf8")], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    let ok = std::process::Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().expect("kill").success();
+    assert!(ok);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = server.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "server did not stop on SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(server.log().contains("indexer stopped"), "the indexer finished its batch and stopped");
+}
