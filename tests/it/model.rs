@@ -98,6 +98,17 @@ proptest! {
         prop_assert_eq!(indexed(&store), expected.clone());
         prop_assert_eq!(store.num_docs() as usize, expected.len(), "exactly one document per file");
     }
+}
+
+/// Fuzzing cases per property: `COE_FUZZ_CASES` (default 256); long runs use
+/// e.g. `COE_FUZZ_CASES=2000000 cargo test --release --test it parser_is_total`.
+fn fuzz_config() -> ProptestConfig {
+    let cases = std::env::var("COE_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    ProptestConfig { cases, ..ProptestConfig::default() }
+}
+
+proptest! {
+    #![proptest_config(fuzz_config())]
 
     #[test]
     fn parser_is_total_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
