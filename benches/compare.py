@@ -506,7 +506,7 @@ class Run:
     # -- serving -----------------------------------------------------------
 
     def serve(self, corpus: Path, idx: Path, port: int, watch: str):
-        cmd = [self.coe, "serve", corpus, "--index", idx, "--bind", f"127.0.0.1:{port}", "--watch", watch]
+        cmd = [self.coe, "serve", corpus, "--index", idx, "--bind", f"127.0.0.1:{port}", "--watch", watch, "--rate-limit", "0"]
         if watch == "poll":
             cmd += ["--poll-interval", f"{self.a.poll_ms}ms"]
         return subprocess.Popen(cmd, cwd=self.work, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -36,6 +36,12 @@ static KIND_RULES: LazyLock<Vec<(EventKind, Regex)>> = LazyLock::new(|| {
     rules.into_iter().map(|(k, p)| (k, Regex::new(&format!("(?i){p}")).expect("timeline rule compiles"))).collect()
 });
 
+/// Entries that say customer impact began.
+static IMPACT_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:(?:customer |user )?impact|outage|errors?|failures?|incident|disruption|degradation)\s+(?:began|begins|started|starts)\b|\bfirst (?:errors?|failures?|reports?|alerts?)\b|\bbegan (?:failing|returning|erroring|timing out)\b|\bimpact begins\b")
+        .expect("impact regex compiles")
+});
+
 /// Classify an entry's text.
 pub fn classify(text: &str) -> EventKind {
     for (kind, re) in KIND_RULES.iter() {
@@ -269,7 +275,17 @@ fn table_entries(ctx: &mut Ctx, rows: &[Vec<String>], line: usize) -> Vec<Timeli
 pub fn metrics(entries: &[TimelineEntry]) -> Metrics {
     let parse = |e: &TimelineEntry| e.at.as_deref().and_then(|a| DateTime::parse_from_rfc3339(a).ok());
     let timed: Vec<(EventKind, DateTime<FixedOffset>)> = entries.iter().filter_map(|e| parse(e).map(|t| (e.kind, t))).collect();
-    let Some(start) = timed.iter().find(|(k, _)| *k == EventKind::Start).or(timed.first()).map(|(_, t)| *t) else {
+    // Where the incident started: an entry that says impact began; else the
+    // last change before the first detection (lead-up work days earlier is
+    // not the start); else the first start-like entry; else the first entry.
+    let first_detect = timed.iter().find(|(k, _)| *k == EventKind::Detect).map(|(_, t)| *t);
+    let strong = entries.iter().filter(|e| IMPACT_START.is_match(&e.text)).find_map(parse);
+    let before_detect = first_detect.and_then(|d| timed.iter().rev().find(|(k, t)| *k == EventKind::Start && *t <= d)).map(|(_, t)| *t);
+    let Some(start) = strong
+        .or(before_detect)
+        .or_else(|| timed.iter().find(|(k, _)| *k == EventKind::Start).map(|(_, t)| *t))
+        .or_else(|| timed.first().map(|(_, t)| *t))
+    else {
         return Metrics::default();
     };
     let minutes = |t: DateTime<FixedOffset>| -> Option<i64> {
@@ -343,6 +359,14 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].at.as_deref(), Some("2022-06-27T13:47:00-08:00"));
         assert_eq!(e[1].text, "Abuse report email received");
+    }
+
+    #[test]
+    fn lead_up_changes_do_not_start_the_incident() {
+        let md = "## Timeline\n\n### 2023-07-19\n\n- 17:41 UTC PR merged\n\n### 2023-07-20\n\n- 12:17 UTC deployment promoted to production\n- 12:28 UTC a user notified the team\n- 12:30 UTC deployment rolled back\n";
+        let m = metrics(&run(md, None));
+        assert_eq!(m.time_to_detect_min, Some(11));
+        assert_eq!(m.time_to_mitigate_min, Some(13));
     }
 
     #[test]
