@@ -39,7 +39,7 @@ const REQUIRED: &[(&str, &[&str], &str)] = &[
         "how the issue was detected, escalated, diagnosed and mitigated, and how long each step took",
     ),
     ("Timeline", &["timeline"], "timestamped events from the trigger through detection and mitigation to resolution"),
-    ("5 Whys", &["five_whys", "root_cause"], "ask why from the customer impact down until the root cause is reached"),
+    ("5 Whys", &["five_whys", "root_cause"], "a chain of whys from the customer impact down to the root cause"),
     ("Action Items", &["action_items"], "one row per action, with a severity, an owner (team or role) and a due date"),
 ];
 
