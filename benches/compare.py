@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import http.client
 import json
 import os
@@ -310,17 +311,31 @@ class Run:
 
     # -- corpus ------------------------------------------------------------
 
+    def fingerprint(self) -> str:
+        """Seed plus a hash of a few generated documents: a corpus on disk is
+        reused only when this generator would write the same files."""
+        if not hasattr(self, "_fp"):
+            tmp = self.work / "fingerprint"
+            shutil.rmtree(tmp, ignore_errors=True)
+            subprocess.run([self.coe, "gen-corpus", "20", tmp, "--seed", str(self.a.seed)], check=True, stdout=subprocess.DEVNULL, env=self.env)
+            h = hashlib.sha256()
+            for f in corpus_files(tmp):
+                h.update(str(f.relative_to(tmp)).encode() + b"\0" + f.read_bytes())
+            shutil.rmtree(tmp, ignore_errors=True)
+            self._fp = f"{self.a.seed} {h.hexdigest()[:16]}"
+        return self._fp
+
     def corpus(self, n: int) -> Path:
         d = self.work / f"corpus-{n}"
         marker = self.work / f"corpus-{n}.seed"
-        if d.is_dir() and marker.is_file() and marker.read_text().strip() == str(self.a.seed):
+        if d.is_dir() and marker.is_file() and marker.read_text().strip() == self.fingerprint():
             self.gen_secs = None
             return d
         shutil.rmtree(d, ignore_errors=True)
         secs, _, code, _ = run_timed([self.coe, "gen-corpus", str(n), d, "--seed", str(self.a.seed)], env=self.env)
         if code != 0:
             raise SystemExit("coe gen-corpus failed")
-        marker.write_text(str(self.a.seed))
+        marker.write_text(self.fingerprint())
         self.gen_secs = secs
         return d
 
@@ -603,7 +618,7 @@ class Run:
     # -- one size ----------------------------------------------------------
 
     def size(self, n: int) -> dict:
-        r = {"n": n}
+        r = {"n": n, "load_before": os.getloadavg()[0]}
         self.probes = []
         log(f"== {n} documents")
         corpus = self.corpus(n)
@@ -681,6 +696,7 @@ class Run:
         except Exception as e:  # noqa: BLE001
             log(f"tantivy-cli serve failed: {e}")
             r["tantivy_serve"] = None
+        r["load_after"] = os.getloadavg()[0]
         if not self.a.keep:
             for p in (coe_idx, tv_idx):
                 shutil.rmtree(p, ignore_errors=True)
@@ -794,7 +810,7 @@ def report(results, a, tools, coe_bin) -> str:
     w("")
     w(f"- **Machine:** {machine()}")
     w(f"- **Date:** {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
-    w(f"- **Commit:** {commit()} (coe built with the `{a.profile}` profile)")
+    w(f"- **Commit:** {a.commit or commit()} (coe built with the `{a.profile}` profile)")
     w(f"- **Corpus:** `coe gen-corpus N DIR --seed {a.seed}` — synthetic CoEs of 1–30 KB in nested team folders")
     w(
         f"- **Peers:** {tool_version([tools['tantivy'], '--version']) if tools.get('tantivy') else 'tantivy-cli: not installed'}"
@@ -816,9 +832,9 @@ def report(results, a, tools, coe_bin) -> str:
         mb = r["bytes"] / 1e6
         w(f"## {n:,} documents ({r['files']:,} files, {mb:.1f} MB)")
         w("")
-        if r.get("gen_secs"):
-            w(f"Corpus generated in {r['gen_secs']:.2f} s.")
-            w("")
+        gen = f"Corpus generated in {r['gen_secs']:.2f} s. " if r.get("gen_secs") else ""
+        w(f"{gen}1-minute load average {r['load_before']:.1f} before and {r['load_after']:.1f} after this size ({os.cpu_count()} cores).")
+        w("")
         w("### Index build")
         w("")
         w("| tool | time | docs/s | MB/s | MB/s vs coe | peak RSS | index size |")
@@ -938,6 +954,7 @@ def main() -> int:
     ap.add_argument("--poll-ms", type=int, default=1000)
     ap.add_argument("--debounce-ms", type=int, default=300, help="coe's debounce window (its default)")
     ap.add_argument("--keep", action="store_true", help="keep the indexes after each size")
+    ap.add_argument("--commit", help="label for the commit line (default: git HEAD of this checkout)")
     a = ap.parse_args()
     if a.smoke:
         a.sizes = "1000"

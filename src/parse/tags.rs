@@ -58,10 +58,8 @@ pub fn failure_modes(vocab: &Vocab, parts: &[Weighted]) -> Vec<String> {
                 "appendix" | "faq" => 0.3,
                 _ => 1.0,
             };
-            for re in &rule.patterns {
-                let n = re.find_iter(p.text).take(5).count();
-                s += w * n as f32;
-            }
+            let n = rule.regex.find_iter(p.text).take(10).count();
+            s += w * n as f32;
         }
         if s >= 2.0 {
             scored.push((s, i));
