@@ -114,9 +114,11 @@ async fn search_facets_coe_page_and_url_round_trip() {
     // "/" focuses the search box; typing searches without pressing Enter.
     c.find(Locator::Css("body")).await.expect("body").send_keys("/").await.expect("slash");
     wait_js(&c, "document.activeElement && document.activeElement.id === 'q'", "/ focuses the search box").await;
+    let typed = std::time::Instant::now();
     c.find(Locator::Id("q")).await.expect("#q").send_keys("dynamodb").await.expect("type");
     wait_js(&c, "location.search.includes('q=dynamodb') && document.querySelectorAll('#results li.hit').length > 0", "results as you type")
         .await;
+    eprintln!("keystroke to results (150 ms debounce included): {:?}", typed.elapsed());
     ready(&c).await;
     let titles = c
         .execute("return Array.from(document.querySelectorAll('#results li.hit a.hit-title')).map(a => a.textContent)", vec![])

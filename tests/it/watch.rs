@@ -211,3 +211,23 @@ fn sigterm_shuts_down_gracefully() {
     assert!(status.success(), "{status:?}");
     assert!(server.log().contains("indexer stopped"), "the indexer finished its batch and stopped");
 }
+
+/// A burst like a `git checkout` of thousands of files converges (queue
+/// overflow, if it happens, triggers a full reconcile).
+#[test]
+fn burst_of_files_converges() {
+    let tree = tempfile::tempdir().expect("tree");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    for t in 0..20 {
+        let sub = tree.path().join(format!("team-{t}/2025"));
+        fs::create_dir_all(&sub).expect("mkdir");
+        for i in 0..100 {
+            fs::write(sub.join(format!("coe-{i}.md")), doc(&format!("Burst {t}-{i}"), "quuxburst")).expect("write");
+        }
+    }
+    wait_for(|| server.json("/api/v1/search?q=quuxburst&per_page=1")["total"].as_u64() == Some(2000), "2000 files indexed");
+    fs::remove_dir_all(tree.path().join("team-3")).expect("rm");
+    wait_for(|| server.json("/api/v1/search?q=quuxburst&per_page=1")["total"].as_u64() == Some(1900), "directory delete converges");
+}
