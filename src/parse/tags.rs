@@ -133,6 +133,14 @@ pub fn services(vocab: &Vocab, parts: &[Weighted], technologies: &[String]) -> V
             if technologies.iter().any(|t| t.eq_ignore_ascii_case(name)) || vocab.canonical_technology(name).is_some() {
                 continue;
             }
+            // Lowercase hyphenated words are often adjectives ("newly-provisioned
+            // service"): keep them when they look like a service name or recur.
+            if name.starts_with(|c: char| c.is_ascii_lowercase()) && !looks_like_service(name) {
+                let mentions: usize = parts.iter().map(|p| p.text.matches(name).count()).sum();
+                if mentions < 2 {
+                    continue;
+                }
+            }
             if !out.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 out.push(name.to_string());
             }
@@ -140,6 +148,38 @@ pub fn services(vocab: &Vocab, parts: &[Weighted], technologies: &[String]) -> V
     }
     out.truncate(12);
     out
+}
+
+fn looks_like_service(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "-api",
+        "-service",
+        "-svc",
+        "-worker",
+        "-workers",
+        "-db",
+        "-proxy",
+        "-gateway",
+        "-web",
+        "-app",
+        "-server",
+        "-backend",
+        "-frontend",
+        "-bff",
+        "-router",
+        "-sink",
+        "-consumer",
+        "-producer",
+        "-cache",
+        "-queue",
+        "-scheduler",
+        "-cron",
+        "-intents",
+        "-events",
+        "-auth",
+        "-store",
+    ];
+    SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
 static SEV_TEXT_RE: LazyLock<Regex> = LazyLock::new(|| {
