@@ -103,9 +103,12 @@ fn bench_index(c: &mut Criterion) {
     }
 }
 
+/// (label, query, optional facet filter as (field, value)).
+type QueryCase<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>);
+
 fn bench_query(c: &mut Criterion) {
     let vocab = Vocab::builtin().expect("vocab");
-    let queries: &[(&str, &str, Option<(&str, &str)>)] = &[
+    let queries: &[QueryCase] = &[
         ("term", "throttling", None),
         ("phrase", "\"connection pool\"", None),
         ("section", "root_cause:certificate", None),

@@ -2,7 +2,8 @@
 //! times each query of a JSON query mix (search with facet counts and snippets,
 //! or more-like-this), printing p50/p99 per query as one JSON object.
 //!
-//! `cargo bench --bench inproc -- --index DIR --queries FILE [--max-ms 2000] [--iters 500]`
+//! `cargo bench --bench inproc -- --index DIR --queries FILE [--max-ms 2000] [--iters 500] [--merge]`
+//! (`--merge` first merges the index into one segment, to measure what segment count costs)
 //! (without `--index` it prints this usage and exits 0, so `cargo bench` stays green).
 //!
 //! The query file is a JSON array of `{"class": "term", "q": "throttling",
@@ -34,6 +35,7 @@ struct Args {
     queries: PathBuf,
     max: Duration,
     iters: usize,
+    merge: bool,
 }
 
 fn args() -> Option<Args> {
@@ -41,6 +43,7 @@ fn args() -> Option<Args> {
     let mut queries = None;
     let mut max = Duration::from_millis(2000);
     let mut iters = 500;
+    let mut merge = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -48,10 +51,11 @@ fn args() -> Option<Args> {
             "--queries" => queries = it.next().map(PathBuf::from),
             "--max-ms" => max = Duration::from_millis(it.next().and_then(|v| v.parse().ok()).unwrap_or(2000)),
             "--iters" => iters = it.next().and_then(|v| v.parse().ok()).unwrap_or(500),
+            "--merge" => merge = true,
             _ => {} // `--bench` and friends from cargo
         }
     }
-    Some(Args { index: index?, queries: queries?, max, iters })
+    Some(Args { index: index?, queries: queries?, max, iters, merge })
 }
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
@@ -88,6 +92,17 @@ fn main() {
     let opened = Instant::now();
     let store = Store::open(&a.index).expect("open index");
     let open_ms = opened.elapsed().as_secs_f64() * 1e3;
+    let segments_before = store.reader.searcher().segment_readers().len();
+    if a.merge {
+        // Merge into one segment first, to see what segment count costs.
+        let mut w = store.writer().expect("writer");
+        let ids = store.index.searchable_segment_ids().expect("segment ids");
+        if ids.len() > 1 {
+            w.merge(&ids).wait().expect("merge");
+        }
+        w.wait_merging_threads().expect("merge threads");
+        store.reader.reload().expect("reload");
+    }
     let queries: Vec<Query> =
         serde_json::from_slice(&std::fs::read(&a.queries).expect("read queries")).expect("queries are a JSON array of objects");
     let mut out = serde_json::Map::new();
@@ -126,6 +141,14 @@ fn main() {
             }),
         );
     }
-    let report = serde_json::json!({"open_ms": open_ms, "docs": store.num_docs(), "queries": out, "mlt_doc": mlt_doc});
+    let segments = store.reader.searcher().segment_readers().len();
+    let report = serde_json::json!({
+        "open_ms": open_ms,
+        "docs": store.num_docs(),
+        "segments_before": segments_before,
+        "segments": segments,
+        "queries": out,
+        "mlt_doc": mlt_doc,
+    });
     println!("{report}");
 }
