@@ -48,6 +48,13 @@ pub struct Block {
     pub rows: Vec<Vec<String>>,
 }
 
+impl Block {
+    /// An empty block of `kind` starting at `line`.
+    fn new(kind: BlockKind, line: usize, depth: usize) -> Block {
+        Block { kind, text: String::new(), line, depth, checked: None, struck: false, links: Vec::new(), rows: Vec::new() }
+    }
+}
+
 /// A heading and the blocks under it, up to the next heading.
 #[derive(Debug, Clone, Default)]
 pub struct RawSection {
@@ -210,16 +217,7 @@ pub fn walk(body: &str, lines: &LineIndex) -> Walked {
             }
             Event::Start(Tag::Item) => {
                 let blocks = &mut w.sections[sec].blocks;
-                blocks.push(Block {
-                    kind: BlockKind::Item,
-                    text: String::new(),
-                    line: lines.line(range.start),
-                    depth: list_depth.saturating_sub(1),
-                    checked: None,
-                    struck: false,
-                    links: Vec::new(),
-                    rows: Vec::new(),
-                });
+                blocks.push(Block::new(BlockKind::Item, lines.line(range.start), list_depth.saturating_sub(1)));
                 item_stack.push(blocks.len() - 1);
                 strike_all = true;
             }
@@ -234,16 +232,7 @@ pub fn walk(body: &str, lines: &LineIndex) -> Walked {
             Event::Start(Tag::Paragraph) => {
                 if item_stack.is_empty() {
                     let blocks = &mut w.sections[sec].blocks;
-                    blocks.push(Block {
-                        kind: BlockKind::Para,
-                        text: String::new(),
-                        line: lines.line(range.start),
-                        depth: 0,
-                        checked: None,
-                        struck: false,
-                        links: Vec::new(),
-                        rows: Vec::new(),
-                    });
+                    blocks.push(Block::new(BlockKind::Para, lines.line(range.start), 0));
                     para = Some(blocks.len() - 1);
                 } else if let Some(&i) = item_stack.last() {
                     let b = &mut w.sections[sec].blocks[i];
@@ -255,16 +244,7 @@ pub fn walk(body: &str, lines: &LineIndex) -> Walked {
             Event::End(TagEnd::Paragraph) => para = None,
             Event::Start(Tag::Table(_)) => {
                 let blocks = &mut w.sections[sec].blocks;
-                blocks.push(Block {
-                    kind: BlockKind::Table,
-                    text: String::new(),
-                    line: lines.line(range.start),
-                    depth: 0,
-                    checked: None,
-                    struck: false,
-                    links: Vec::new(),
-                    rows: Vec::new(),
-                });
+                blocks.push(Block::new(BlockKind::Table, lines.line(range.start), 0));
                 table = Some(blocks.len() - 1);
             }
             Event::End(TagEnd::Table) => table = None,
@@ -282,16 +262,7 @@ pub fn walk(body: &str, lines: &LineIndex) -> Walked {
             }
             Event::Start(Tag::CodeBlock(_)) => {
                 let blocks = &mut w.sections[sec].blocks;
-                blocks.push(Block {
-                    kind: BlockKind::Code,
-                    text: String::new(),
-                    line: lines.line(range.start),
-                    depth: 0,
-                    checked: None,
-                    struck: false,
-                    links: Vec::new(),
-                    rows: Vec::new(),
-                });
+                blocks.push(Block::new(BlockKind::Code, lines.line(range.start), 0));
                 in_code = Some(blocks.len() - 1);
             }
             Event::End(TagEnd::CodeBlock) => in_code = None,
