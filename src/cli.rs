@@ -59,7 +59,7 @@ pub enum Command {
     },
     /// Build or refresh the index from folders of CoEs.
     ///
-    /// Unchanged files are skipped (size, mtime, hash); files removed from a
+    /// Unchanged files are skipped (size, stat stamp, hash); files removed from a
     /// folder are dropped from the index. A bad file is reported and skipped;
     /// the exit code is 0 unless --strict is given or the index cannot be written.
     Index {

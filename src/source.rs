@@ -1,9 +1,9 @@
 //! Sources of CoE files: walking a folder with the ignore rules, reading and
 //! parsing each file safely, and reconciling the index with what is on disk
-//! (unchanged files skipped by size, mtime and hash; removed files dropped).
+//! (unchanged files skipped by size, stat stamp and hash; removed files dropped).
 
 use crate::error::{Error, Result};
-use crate::index::{Batch, BatchStats, FileState, Store, Upsert};
+use crate::index::{Batch, BatchStats, FileState, Indexed, Store, Upsert};
 use crate::parse::{self, Defaults};
 use crate::vocab::Vocab;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -93,8 +93,8 @@ pub struct Found {
     pub abs: PathBuf,
     /// Size.
     pub size: u64,
-    /// Mtime, ns since the epoch.
-    pub mtime: i64,
+    /// Stat fingerprint, see [`stamp`].
+    pub stamp: i64,
 }
 
 /// A file that was not indexed, and why.
@@ -161,8 +161,37 @@ pub fn path_filter(spec: &SourceSpec, rel: &str) -> Option<String> {
     None
 }
 
-fn mtime_ns(m: &std::fs::Metadata) -> i64 {
-    m.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64)
+/// Files modified this recently (or in the future) get no stamp: file systems
+/// keep times at a coarse tick (jiffies, FAT's 2 s, a network server's clock),
+/// so a second write inside the same tick can leave every stat field equal.
+const RACY_NS: i64 = 3_000_000_000;
+
+/// A stat fingerprint of a file: mtime, ctime, inode and device, hashed.
+/// Equal stamps (and sizes) let reconcile skip reading a file. The inode and
+/// ctime catch a file renamed over another within the same mtime tick. `0`
+/// means "do not trust the stat, read the file" (see [`RACY_NS`]); like Git's
+/// racily-clean index entries.
+pub fn stamp(m: &std::fs::Metadata) -> i64 {
+    let ns = |t: std::io::Result<std::time::SystemTime>| {
+        t.ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64)
+    };
+    let mtime = ns(m.modified());
+    let now = ns(Ok(std::time::SystemTime::now()));
+    if mtime == 0 || mtime > now - RACY_NS {
+        return 0;
+    }
+    #[cfg(unix)]
+    let extra = {
+        use std::os::unix::fs::MetadataExt;
+        [m.ctime(), m.ctime_nsec(), m.ino() as i64, m.dev() as i64]
+    };
+    #[cfg(not(unix))]
+    let extra = [ns(m.created()), 0, 0, 0];
+    let mut bytes = Vec::with_capacity(40);
+    for v in std::iter::once(mtime).chain(extra) {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    (xxhash_rust::xxh3::xxh3_64(&bytes) >> 1).max(1) as i64
 }
 
 /// Walk a source: candidate files, and what was skipped (with reasons). Files
@@ -213,7 +242,7 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
             continue;
         }
         match entry.metadata() {
-            Ok(m) => found.push(Found { rel, abs: entry.path().to_path_buf(), size: m.len(), mtime: mtime_ns(&m) }),
+            Ok(m) => found.push(Found { rel, abs: entry.path().to_path_buf(), size: m.len(), stamp: stamp(&m) }),
             Err(e) => skipped.push(Skipped { path: rel, reason: format!("unreadable: {e}") }),
         }
     }
@@ -225,6 +254,13 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
 
 fn rel_of(root: &Path, p: &Path) -> String {
     p.strip_prefix(root).unwrap_or(p).components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Does a freshly loaded file leave its indexed document as it is? Same
+/// contents and id, and a stored stamp still good (a stale stamp re-indexes
+/// the file once, so the next pass can trust the stat again).
+pub fn unchanged(prior: &Indexed, u: &Upsert) -> bool {
+    prior.file.hash == u.file.hash && prior.id == u.doc.id && (u.file.stamp == 0 || u.file.stamp == prior.file.stamp)
 }
 
 /// Read and parse one file. `Err` is a reason to skip it.
@@ -249,7 +285,7 @@ pub fn load(spec: &SourceSpec, rel: &str, abs: &Path, vocab: &Vocab) -> std::res
         }
     }
     let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-    let file = FileState { size: bytes.len() as u64, mtime: mtime_ns(&meta), hash };
+    let file = FileState { size: bytes.len() as u64, stamp: stamp(&meta), hash };
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut diags = Vec::new();
         let text = parse::decode(&bytes, &mut diags);
@@ -312,7 +348,8 @@ pub fn reconcile(
         let prior = state.get(&f.rel);
         if let Some(p) = prior
             && p.file.size == f.size
-            && p.file.mtime == f.mtime
+            && p.file.stamp != 0
+            && p.file.stamp == f.stamp
         {
             report.unchanged += 1;
             continue;
@@ -320,7 +357,7 @@ pub fn reconcile(
         match load(spec, &f.rel, &f.abs, vocab) {
             Ok(mut u) => {
                 if let Some(p) = prior {
-                    if p.file.hash == u.file.hash && p.id == u.doc.id {
+                    if unchanged(p, &u) {
                         report.unchanged += 1;
                         continue;
                     }

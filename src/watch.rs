@@ -523,7 +523,7 @@ pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, 
                 match source::load(spec, &rel, abs, vocab) {
                     Ok(mut u) => {
                         if let Some(p) = prior {
-                            if p.file.hash == u.file.hash && p.id == u.doc.id {
+                            if source::unchanged(p, &u) {
                                 continue;
                             }
                             if p.id != u.doc.id {

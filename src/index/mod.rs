@@ -23,8 +23,9 @@ pub const WRITER_BUDGET: usize = 64 * 1024 * 1024;
 pub struct FileState {
     /// Size in bytes.
     pub size: u64,
-    /// Modification time, nanoseconds since the epoch.
-    pub mtime: i64,
+    /// Stat fingerprint (mtime, ctime, inode, device); 0 when the file was
+    /// too recently modified to trust it (see [`crate::source::stamp`]).
+    pub stamp: i64,
     /// xxh3 of the contents.
     pub hash: u64,
 }
@@ -180,7 +181,7 @@ impl Store {
             let ff = seg.fast_fields();
             let (Some(ids), Some(srcs), Some(paths)) = (ff.str("id")?, ff.str("source")?, ff.str("path")?) else { continue };
             let size = ff.u64("file_size")?;
-            let mtime = ff.i64("file_mtime")?;
+            let stamp = ff.i64("file_stamp")?;
             let hash = ff.u64("content_hash")?;
             let alive = seg.alive_bitset();
             let mut buf = String::new();
@@ -202,7 +203,7 @@ impl Store {
                 }
                 let file = FileState {
                     size: size.first(doc).unwrap_or(0),
-                    mtime: mtime.first(doc).unwrap_or(0),
+                    stamp: stamp.first(doc).unwrap_or(0),
                     hash: hash.first(doc).unwrap_or(0),
                 };
                 out.insert(path, Indexed { id, file });
@@ -293,7 +294,7 @@ impl Store {
         t.add_u64(f.completeness, d.completeness as u64);
         t.add_u64(f.open_actions, d.action_items.iter().filter(|a| a.status == ActionStatus::Open).count() as u64);
         t.add_u64(f.file_size, u.file.size);
-        t.add_i64(f.file_mtime, u.file.mtime);
+        t.add_i64(f.file_stamp, u.file.stamp);
         t.add_u64(f.content_hash, u.file.hash);
         let mut lite = d.clone();
         for s in &mut lite.sections {

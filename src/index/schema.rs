@@ -184,7 +184,7 @@ fields!(
     completeness,
     open_actions,
     file_size,
-    file_mtime,
+    file_stamp,
     content_hash,
     meta,
     raw,

@@ -130,6 +130,34 @@ fn upsert_rename_and_removal() {
     assert_eq!(store.num_docs(), n - 1);
 }
 
+/// Regression: files written within one clock tick share an mtime, so a file
+/// renamed over another of the same size (or edited and its mtime put back)
+/// looked unchanged and the index kept stale contents.
+#[test]
+fn same_size_same_mtime_changes_are_not_missed() {
+    let tree = tempfile::tempdir().expect("tree");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let write = |name: &str, word: &str| {
+        let p = tree.path().join(name);
+        std::fs::write(&p, format!("# Outage {word}\n\n## Summary\n\n{word} broke.\n")).expect("write");
+        std::fs::File::options().write(true).open(&p).expect("open").set_modified(old).expect("set mtime");
+    };
+    write("a.md", "alphaword");
+    write("b.md", "bravoword");
+    let (_d, store, _) = index_of("m", tree.path());
+    assert_eq!(reindex(&store, "m", tree.path()).unchanged, 2, "old, untouched files are skipped by stat");
+    // Rename a over b: same size, same mtime as the b that was indexed.
+    std::fs::rename(tree.path().join("a.md"), tree.path().join("b.md")).expect("rename");
+    reindex(&store, "m", tree.path());
+    assert_eq!(q(&store, "alphaword").hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["m--b"]);
+    assert_eq!(q(&store, "bravoword").total, 0);
+    // Edit in place to the same size and put the mtime back (`touch -r`, tar, rsync -t).
+    write("b.md", "charlieword");
+    reindex(&store, "m", tree.path());
+    assert_eq!(q(&store, "charlieword").total, 1);
+    assert_eq!(store.num_docs(), 1);
+}
+
 #[test]
 fn schema_version_change_rebuilds_and_first_seen_survives() {
     let (dir, store, _) = index_of("examples", &examples());
