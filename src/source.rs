@@ -202,7 +202,7 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     let outside = std::cell::RefCell::new(Vec::new());
-    let walker = walkdir::WalkDir::new(&root).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+    let walker = walkdir::WalkDir::new(&root).follow_links(true).into_iter().filter_entry(|e| {
         if e.depth() == 0 {
             return true;
         }
@@ -249,6 +249,9 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
     for path in outside.into_inner() {
         skipped.push(Skipped { path, reason: "symlink points outside the source".into() });
     }
+    // Sorting here, once, is cheaper than walkdir's per-directory sort (which
+    // re-parses both paths on every comparison).
+    found.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     Ok((found, skipped))
 }
 

@@ -212,7 +212,9 @@ pub fn normalize_heading(h: &str) -> String {
     // Leading numbering: "1", "2.", "iii", "step 3".
     while let Some(first) = words.first() {
         let roman = !first.is_empty() && first.chars().all(|c| "ivx".contains(c)) && words.len() > 1;
-        let numeric = first.chars().all(|c| c.is_ascii_digit()) && words.len() > 1 && *first != "5";
+        // "5 Whys" keeps its number; "5. Timeline" does not.
+        let five_whys = words.get(1).is_some_and(|w| w.starts_with("why"));
+        let numeric = first.chars().all(|c| c.is_ascii_digit()) && words.len() > 1 && !five_whys;
         let letter = first.len() == 1 && words.len() > 1 && first.chars().all(|c| c.is_ascii_lowercase()) && *first != "a";
         if numeric || roman || letter {
             words.remove(0);
@@ -499,6 +501,8 @@ mod tests {
         assert_eq!(normalize_heading("Root Cause(s)"), "root causes");
         assert_eq!(normalize_heading("Timeline (all times PST) 2021-10-31"), "timeline 2021 10 31");
         assert_eq!(normalize_heading("3. Timeline"), "timeline");
+        assert_eq!(normalize_heading("5. Timeline"), "timeline", "a section number, not the 5 whys");
+        assert_eq!(normalize_heading("2. 5 Whys"), "5 whys");
         assert_eq!(normalize_heading("Root cause identification: The Five Whys"), "root cause identification");
         assert_eq!(normalize_heading("5 Why's"), "5 why s");
         assert_eq!(normalize_heading("What went wrong?"), "what went wrong");

@@ -447,7 +447,7 @@ fn round(
                 for s in &r.skipped {
                     tracing::debug!(source = %src.spec.name, path = %s.path, reason = %s.reason, "skipped");
                 }
-                let docs = store.state(&src.spec.name).map(|m| m.len()).unwrap_or(0);
+                let docs = store.count_source(&src.spec.name).unwrap_or(0);
                 with_status(status, |st| {
                     st.sources[i].last_reconcile = Some(now_rfc3339());
                     st.sources[i].last_error = None;
@@ -496,7 +496,8 @@ fn run_batch(store: &Store, writer: &mut tantivy::IndexWriter, name: &str, batch
 /// needed (a directory changed, or the root itself).
 pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, vocab: &Vocab) -> crate::Result<Option<Batch>> {
     let root = std::fs::canonicalize(&spec.root).map_err(|e| crate::Error::io(&spec.root, e))?;
-    let state = store.state(&spec.name)?;
+    // The full state only when something disappeared (a directory may have gone).
+    let mut state: Option<HashMap<String, crate::index::Indexed>> = None;
     let mut batch = Batch::default();
     let mut deleted: BTreeSet<String> = BTreeSet::new();
     for abs in paths {
@@ -511,7 +512,8 @@ pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, 
         match std::fs::metadata(abs) {
             Ok(m) if m.is_dir() => return Ok(None),
             Ok(_) => {
-                let prior = state.get(&rel);
+                let prior = store.indexed(&spec.name, &rel)?;
+                let prior = prior.as_ref();
                 if source::path_filter(spec, &rel).is_some() {
                     if let Some(p) = prior
                         && deleted.insert(p.id.clone())
@@ -546,7 +548,10 @@ pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, 
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // A file, or a whole directory, is gone.
                 let prefix = format!("{rel}/");
-                for (p, ix) in &state {
+                if state.is_none() {
+                    state = Some(store.state(&spec.name)?);
+                }
+                for (p, ix) in state.iter().flatten() {
                     if (*p == rel || p.starts_with(&prefix)) && deleted.insert(ix.id.clone()) {
                         batch.deletes.push(ix.id.clone());
                     }

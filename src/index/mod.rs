@@ -92,6 +92,8 @@ pub struct Store {
     /// Default search fields and boosts.
     pub boosts: Vec<(Field, f32)>,
     first_seen: Mutex<HashMap<String, i64>>,
+    /// Facet leaf names per (segment, facet field), read once per segment.
+    pub(crate) facet_names: Mutex<search::FacetNameCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -161,7 +163,15 @@ impl Store {
             .ok()
             .and_then(|b| serde_json::from_slice::<HashMap<String, i64>>(&b).ok())
             .unwrap_or_default();
-        Ok(Store { dir: dir.to_path_buf(), index, reader, fields, boosts, first_seen: Mutex::new(first_seen) })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+            boosts,
+            first_seen: Mutex::new(first_seen),
+            facet_names: Mutex::default(),
+        })
     }
 
     /// Take the single writer; a clear error when another process has it.
@@ -173,43 +183,79 @@ impl Store {
         }
     }
 
-    /// Every indexed document of `source`, by relative path.
+    /// Every indexed document of `source`, by relative path. Reads each
+    /// segment's dictionaries in order (a per-document `ord_to_str` is a
+    /// dictionary seek each, which made this the slowest part of a restart).
     pub fn state(&self, source: &str) -> Result<HashMap<String, Indexed>> {
         let searcher = self.reader.searcher();
         let mut out = HashMap::new();
+        let terms = |col: &tantivy::columnar::StrColumn| -> Result<Vec<String>> {
+            let mut v = Vec::with_capacity(col.num_terms());
+            let mut st = col.dictionary().stream().map_err(|e| Error::Other(e.to_string()))?;
+            while st.advance() {
+                v.push(String::from_utf8_lossy(st.key()).into_owned());
+            }
+            Ok(v)
+        };
         for seg in searcher.segment_readers() {
             let ff = seg.fast_fields();
             let (Some(ids), Some(srcs), Some(paths)) = (ff.str("id")?, ff.str("source")?, ff.str("path")?) else { continue };
+            let Some(src_ord) = srcs.dictionary().term_ord(source).map_err(|e| Error::Other(e.to_string()))? else { continue };
             let size = ff.u64("file_size")?;
             let stamp = ff.i64("file_stamp")?;
             let hash = ff.u64("content_hash")?;
+            let (id_terms, path_terms) = (terms(&ids)?, terms(&paths)?);
             let alive = seg.alive_bitset();
-            let mut buf = String::new();
             for doc in 0..seg.max_doc() {
-                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                if alive.is_some_and(|a| !a.is_alive(doc)) || srcs.term_ords(doc).next() != Some(src_ord) {
                     continue;
                 }
-                let Some(ord) = srcs.term_ords(doc).next() else { continue };
-                srcs.ord_to_str(ord, &mut buf).map_err(|e| Error::Other(e.to_string()))?;
-                if buf != source {
-                    continue;
-                }
-                let Some(pord) = paths.term_ords(doc).next() else { continue };
-                let mut path = String::new();
-                paths.ord_to_str(pord, &mut path).map_err(|e| Error::Other(e.to_string()))?;
-                let mut id = String::new();
-                if let Some(iord) = ids.term_ords(doc).next() {
-                    ids.ord_to_str(iord, &mut id).map_err(|e| Error::Other(e.to_string()))?;
-                }
+                let Some(path) = paths.term_ords(doc).next().and_then(|o| path_terms.get(o as usize)) else { continue };
+                let id = ids.term_ords(doc).next().and_then(|o| id_terms.get(o as usize)).cloned().unwrap_or_default();
                 let file = FileState {
                     size: size.first(doc).unwrap_or(0),
                     stamp: stamp.first(doc).unwrap_or(0),
                     hash: hash.first(doc).unwrap_or(0),
                 };
-                out.insert(path, Indexed { id, file });
+                out.insert(path.clone(), Indexed { id, file });
             }
         }
         Ok(out)
+    }
+
+    /// The indexed document of one path of `source`, if any (a term lookup).
+    pub fn indexed(&self, source: &str, rel: &str) -> Result<Option<Indexed>> {
+        use tantivy::query::{BooleanQuery, Occur, TermQuery};
+        use tantivy::schema::IndexRecordOption;
+        let searcher = self.reader.searcher();
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.fields.path, rel), IndexRecordOption::Basic)) as _),
+            (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.fields.source, source), IndexRecordOption::Basic)) as _),
+        ]);
+        let Some(addr) = searcher.search(&q, &tantivy::collector::DocSetCollector)?.into_iter().next() else { return Ok(None) };
+        let seg = searcher.segment_reader(addr.segment_ord);
+        let ff = seg.fast_fields();
+        let doc = addr.doc_id;
+        let mut id = String::new();
+        if let Some(ids) = ff.str("id")?
+            && let Some(o) = ids.term_ords(doc).next()
+        {
+            ids.ord_to_str(o, &mut id).map_err(|e| Error::Other(e.to_string()))?;
+        }
+        let file = FileState {
+            size: ff.u64("file_size")?.first(doc).unwrap_or(0),
+            stamp: ff.i64("file_stamp")?.first(doc).unwrap_or(0),
+            hash: ff.u64("content_hash")?.first(doc).unwrap_or(0),
+        };
+        Ok(Some(Indexed { id, file }))
+    }
+
+    /// Live documents of `source`.
+    pub fn count_source(&self, source: &str) -> Result<usize> {
+        use tantivy::query::TermQuery;
+        use tantivy::schema::IndexRecordOption;
+        let q = TermQuery::new(Term::from_field_text(self.fields.source, source), IndexRecordOption::Basic);
+        Ok(self.reader.searcher().search(&q, &tantivy::collector::Count)?)
     }
 
     /// Number of live documents.
@@ -301,10 +347,13 @@ impl Store {
             s.text.clear();
         }
         lite.evidence.clear();
-        if let Ok(json) = serde_json::to_vec(&lite) {
-            t.add_bytes(f.meta, &json);
+        if let Ok(json) = serde_json::to_string(&lite) {
+            t.add_text(f.meta, &json);
         }
-        t.add_bytes(f.raw, u.raw.as_bytes());
+        if let Ok(json) = serde_json::to_string(&search::hit_of(d, 0.0, String::new(), String::new(), None)) {
+            t.add_text(f.hit, &json);
+        }
+        t.add_text(f.raw, &u.raw);
         t
     }
 

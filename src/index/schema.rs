@@ -16,7 +16,7 @@ pub const SCHEMA_TOML: &str = include_str!("../../index-schema/schema.toml");
 pub struct FieldDecl {
     /// Field name.
     pub name: String,
-    /// `string`, `text`, `facet`, `date`, `u64`, `i64` or `bytes`.
+    /// `string`, `text`, `facet`, `date`, `u64`, `i64`, `bytes` or `stored` (doc store only).
     #[serde(rename = "type")]
     pub kind: String,
     /// Tokenizer of a text field (`coe` or `keyword`).
@@ -121,6 +121,9 @@ pub fn build(decl: &SchemaDecl) -> Result<Schema, String> {
                     b.add_i64_field(&f.name, o);
                 }
             }
+            "stored" => {
+                b.add_text_field(&f.name, TextOptions::default().set_stored());
+            }
             "bytes" => {
                 let o = if f.stored { BytesOptions::default().set_stored() } else { BytesOptions::default() };
                 b.add_bytes_field(&f.name, o);
@@ -187,6 +190,7 @@ fields!(
     file_stamp,
     content_hash,
     meta,
+    hit,
     raw,
 );
 

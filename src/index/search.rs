@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
-use tantivy::collector::{Count, DocSetCollector, FacetCollector, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -351,19 +351,32 @@ impl Store {
         let (text, warning) = self.text_query(&req.q, vocab, req.fuzzy)?;
         let mut query = build(text.box_clone());
         let mut fuzzy = req.fuzzy;
-        let mut total = searcher.search(&*query, &Count).map_err(query_error)?;
+        // Count, facet counts and (by relevance) the page, in one pass over the matches.
+        let one_pass = req.sort == Sort::Relevance;
+        let pass = |q: &dyn Query| -> Result<Pass> {
+            if one_pass {
+                let top = TopDocs::with_limit(per_page).and_offset(offset).order_by_score();
+                Ok(searcher.search(q, &(Count, FacetDims(self), top)).map_err(query_error)?)
+            } else {
+                let (n, f) = searcher.search(q, &(Count, FacetDims(self))).map_err(query_error)?;
+                Ok((n, f, Vec::new()))
+            }
+        };
+        let (mut total, mut facet_fruit, mut page_hits) = pass(&*query)?;
         if total == 0 && !fuzzy && !req.q.trim().is_empty() && !has_syntax(&req.q) {
             let (ft, _) = self.text_query(&req.q, vocab, true)?;
             let fq = build(ft);
-            let n = searcher.search(&*fq, &Count).map_err(query_error)?;
+            let (n, ff, ph) = pass(&*fq)?;
             if n > 0 {
                 query = fq;
                 total = n;
+                facet_fruit = ff;
+                page_hits = ph;
                 fuzzy = true;
             }
         }
         let addrs: Vec<(f32, DocAddress)> = match req.sort {
-            Sort::Relevance => searcher.search(&*query, &TopDocs::with_limit(per_page).and_offset(offset).order_by_score())?,
+            Sort::Relevance => page_hits,
             Sort::Date => searcher
                 .search(
                     &*query,
@@ -378,56 +391,55 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        let facets = self.facet_counts(&searcher, &*query)?;
+        let facets = facets_of(facet_fruit);
+        self.prune_facet_names(&searcher);
         let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body).ok();
         if let Some(g) = snippets.as_mut() {
             g.set_max_num_chars(220);
         }
+        // Tokenizing (and stemming) whole bodies dominated query time; the
+        // snippet generator only needs the text around the first query term.
+        let mut body_terms: Vec<String> = Vec::new();
+        text.query_terms(&mut |t, _| {
+            if t.field() == self.fields.body
+                && let Some(s) = t.value().as_str()
+                && !s.is_empty()
+            {
+                body_terms.push(s.to_string());
+            }
+        });
+        let finder = aho_corasick::AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&body_terms).ok();
+        if body_terms.is_empty() {
+            // No query term is in the body (a section-scoped or fuzzy query):
+            // the generator could highlight nothing, so show the summary.
+            snippets = None;
+        }
         let mut hits = Vec::with_capacity(addrs.len());
         for (score, addr) in addrs {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let Some(meta) = self.meta_of(&doc) else { continue };
-            let (snippet, snippet_html) = match &snippets {
-                Some(g) => {
-                    let s = g.snippet_from_doc(&doc);
-                    if s.is_empty() {
-                        (meta.summary.clone(), crate::parse::markdown::escape(&meta.summary))
-                    } else {
-                        (s.fragment().to_string(), s.to_html())
-                    }
-                }
-                None => (meta.summary.clone(), crate::parse::markdown::escape(&meta.summary)),
+            let Some(mut hit) = self.stored_hit(&doc) else { continue };
+            let found = snippets.as_ref().map(|g| {
+                let body = doc.get_first(self.fields.body).and_then(|v| v.as_str()).unwrap_or("");
+                g.snippet(snippet_window(body, finder.as_ref()))
+            });
+            (hit.snippet, hit.snippet_html) = match found {
+                Some(s) if !s.is_empty() => (s.fragment().to_string(), s.to_html()),
+                _ => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
             };
-            hits.push(hit_of(&meta, score, snippet, snippet_html, self.first_seen(&meta.id)));
+            hit.score = score;
+            hit.first_seen = self.first_seen(&hit.id).and_then(rfc3339);
+            hits.push(hit);
         }
         Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits, facets })
     }
 
-    fn facet_counts(&self, searcher: &Searcher, query: &dyn Query) -> Result<BTreeMap<String, Vec<FacetCount>>> {
-        let mk = |f: &str| {
-            let mut c = FacetCollector::for_field(f);
-            c.add_facet("/");
-            c
-        };
-        let (a, b, c, d) = (mk(FACETS[0].1), mk(FACETS[1].1), mk(FACETS[2].1), mk(FACETS[3].1));
-        let (e, f) = (mk(FACETS[4].1), mk(FACETS[5].1));
-        let ((ra, rb, rc, rd), (re, rf)) = searcher.search(query, &((a, b, c, d), (e, f)))?;
-        let mut out = BTreeMap::new();
-        for ((name, _), counts) in FACETS.iter().zip([ra, rb, rc, rd, re, rf]) {
-            let mut v: Vec<FacetCount> = counts.get("/").map(|(facet, count)| FacetCount { value: facet_leaf(facet), count }).collect();
-            if *name == "year" {
-                v.sort_by(|x, y| y.value.cmp(&x.value));
-            } else {
-                v.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| x.value.cmp(&y.value)));
-            }
-            v.truncate(50);
-            out.insert(name.to_string(), v);
-        }
-        Ok(out)
+    /// The stored hit of a document (only what a result list shows).
+    fn stored_hit(&self, doc: &TantivyDocument) -> Option<Hit> {
+        serde_json::from_str(doc.get_first(self.fields.hit).and_then(|v| v.as_str())?).ok()
     }
 
     fn meta_of(&self, doc: &TantivyDocument) -> Option<CoeDoc> {
-        let bytes = doc.get_first(self.fields.meta).and_then(|v| v.as_bytes())?;
+        let bytes = doc.get_first(self.fields.meta).and_then(|v| v.as_str())?.as_bytes();
         serde_json::from_slice(bytes).ok()
     }
 
@@ -445,8 +457,7 @@ impl Store {
         if !access.allows(meta.visibility, meta.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
         }
-        let raw =
-            doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let raw = doc.get_first(self.fields.raw).and_then(|v| v.as_str()).map(str::to_string).unwrap_or_default();
         let defaults = crate::parse::Defaults { team: meta.team.clone(), visibility: meta.visibility };
         let full = crate::parse::parse_text(
             crate::parse::Input { source: &meta.source, path: &meta.path, bytes: raw.as_bytes(), defaults: &defaults },
@@ -579,6 +590,165 @@ impl Store {
     }
 }
 
+/// One facet field of one segment: its column, and the leaf name of each ordinal.
+pub(crate) struct SegFacet {
+    column: tantivy::columnar::StrColumn,
+    names: Vec<String>,
+}
+
+type Leaves = std::sync::Arc<SegFacet>;
+
+/// Facet columns and leaf names by (segment, facet field). Segments never
+/// change, so each is opened and read once; entries of merged-away segments
+/// are dropped as they go.
+pub(crate) type FacetNameCache = HashMap<(tantivy::index::SegmentId, &'static str), Leaves>;
+
+impl Store {
+    fn leaves(&self, seg: &tantivy::SegmentReader, field: &'static str) -> tantivy::Result<Leaves> {
+        let key = (seg.segment_id(), field);
+        if let Some(l) = self.facet_names.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(l);
+        }
+        let reader = seg.facet_reader(field)?;
+        let mut names = Vec::with_capacity(reader.num_facets());
+        let mut facet = Facet::root();
+        for ord in 0..reader.num_facets() as u64 {
+            reader.facet_from_ord(ord, &mut facet)?;
+            names.push(facet_leaf(&facet));
+        }
+        let column = seg
+            .fast_fields()
+            .str(field)?
+            .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("facet column `{field}` is missing")))?;
+        let l: Leaves = std::sync::Arc::new(SegFacet { column, names });
+        if let Ok(mut c) = self.facet_names.lock() {
+            c.insert(key, l.clone());
+        }
+        Ok(l)
+    }
+
+    /// Forget the names of segments the searcher no longer has.
+    fn prune_facet_names(&self, searcher: &Searcher) {
+        if let Ok(mut c) = self.facet_names.lock()
+            && c.len() > searcher.segment_readers().len() * FACETS.len()
+        {
+            let live: std::collections::HashSet<_> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+            c.retain(|(id, _), _| live.contains(id));
+        }
+    }
+}
+
+/// Counts of every facet dimension: ordinals counted per segment, names
+/// looked up once per segment (tantivy's FacetCollector converts every
+/// ordinal through the term dictionary on every query).
+struct FacetDims<'a>(&'a Store);
+
+/// One pass over the matches: the count, facet counts and (by relevance) the page.
+type Pass = (usize, FacetFruit, Vec<(f32, DocAddress)>);
+
+/// Per segment and dimension: the leaf names and the count of each ordinal.
+type FacetFruit = Vec<Vec<(Leaves, Vec<u32>)>>;
+
+struct FacetDimsSegment {
+    counts: Vec<(Leaves, Vec<u32>)>,
+}
+
+impl tantivy::collector::Collector for FacetDims<'_> {
+    type Fruit = FacetFruit;
+    type Child = FacetDimsSegment;
+
+    fn for_segment(&self, _ord: u32, seg: &tantivy::SegmentReader) -> tantivy::Result<FacetDimsSegment> {
+        let mut counts = Vec::with_capacity(FACETS.len());
+        for (_, field) in FACETS {
+            let f = self.0.leaves(seg, field)?;
+            let n = f.names.len();
+            counts.push((f, vec![0u32; n]));
+        }
+        Ok(FacetDimsSegment { counts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(Leaves, Vec<u32>)>>) -> tantivy::Result<FacetFruit> {
+        Ok(fruits)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for FacetDimsSegment {
+    type Fruit = Vec<(Leaves, Vec<u32>)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        for (f, c) in self.counts.iter_mut() {
+            for ord in f.column.term_ords(doc) {
+                if let Some(x) = c.get_mut(ord as usize) {
+                    *x += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.counts
+    }
+}
+
+fn facets_of(fruit: FacetFruit) -> BTreeMap<String, Vec<FacetCount>> {
+    let mut out = BTreeMap::new();
+    for (d, (name, _)) in FACETS.iter().enumerate() {
+        let mut by_name: rustc_hash::FxHashMap<&str, u64> = rustc_hash::FxHashMap::default();
+        for seg in &fruit {
+            let (f, counts) = &seg[d];
+            for (name, n) in f.names.iter().zip(counts) {
+                if *n > 0 {
+                    *by_name.entry(name.as_str()).or_insert(0) += u64::from(*n);
+                }
+            }
+        }
+        let mut v: Vec<(&str, u64)> = by_name.into_iter().collect();
+        if *name == "year" {
+            v.sort_unstable_by(|x, y| y.0.cmp(x.0));
+        } else {
+            v.sort_unstable_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+        }
+        let v: Vec<FacetCount> = v.into_iter().take(50).map(|(value, count)| FacetCount { value: value.to_string(), count }).collect();
+        out.insert(name.to_string(), v);
+    }
+    out
+}
+
+/// The part of `text` worth handing to the snippet generator: from a little
+/// before the first occurrence of a query term (stems are matched as ASCII
+/// case-insensitive prefixes) to a few hundred bytes after it; the opening
+/// when no term is found that way.
+fn snippet_window<'a>(text: &'a str, finder: Option<&aho_corasick::AhoCorasick>) -> &'a str {
+    const BEFORE: usize = 120;
+    const AFTER: usize = 300;
+    let Some(m) = finder.and_then(|f| f.find(text)) else {
+        // No term as a prefix here (stemming changed it): the opening is as
+        // good a place as any, and bounded.
+        let mut end = (BEFORE + AFTER).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        return &text[..end];
+    };
+    let mut start = m.start().saturating_sub(BEFORE);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    if start > 0 {
+        // Begin at a word.
+        start = text[start..m.start()].find(char::is_whitespace).map_or(start, |i| start + i + 1);
+    }
+    let mut end = (m.start() + AFTER).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[start..end]
+}
+
 /// Is an open item past its due date?
 pub fn is_overdue(a: &ActionItem, today: NaiveDate) -> bool {
     a.status == ActionStatus::Open
@@ -606,8 +776,13 @@ pub fn hit_of(m: &CoeDoc, score: f32, snippet: String, snippet_html: String, fir
         snippet_html,
         score,
         completeness: m.completeness,
-        first_seen: first_seen.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|d| d.to_rfc3339()),
+        first_seen: first_seen.and_then(rfc3339),
     }
+}
+
+/// Seconds since the epoch as RFC 3339.
+fn rfc3339(secs: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(secs, 0).map(|d| d.to_rfc3339())
 }
 
 /// A similar CoE.

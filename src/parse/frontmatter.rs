@@ -72,6 +72,118 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").chars().take(200).collect()
 }
 
+/// Keys read from `Key: value` lines at the top of the body (many templates
+/// keep metadata there instead of in front matter): a whitelist, so prose like
+/// "Status: resolved at 10:42" never becomes the document's review status.
+const INLINE_KEYS: &[&str] = &[
+    "team",
+    "owning team",
+    "owner team",
+    "team name",
+    "responsible team",
+    "severity",
+    "sev",
+    "incident severity",
+    "severity level",
+    "impact level",
+    "incident date",
+    "date of incident",
+    "date",
+    "start time",
+    "started at",
+    "incident start",
+    "services",
+    "service",
+    "services affected",
+    "affected services",
+    "impacted services",
+    "affected systems",
+    "systems affected",
+    "components",
+    "affected components",
+    "product",
+    "products",
+    "technologies",
+    "technology",
+    "tech",
+    "stack",
+    "tags",
+    "keywords",
+    "visibility",
+    "classification",
+];
+
+/// How far into the body inline metadata is looked for.
+const INLINE_LINES: usize = 60;
+
+static INLINE_KEY_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    let mut keys: Vec<&str> = INLINE_KEYS.to_vec();
+    keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    let alts: Vec<String> = keys.iter().map(|k| regex::escape(k).replace(' ', r"[ _-]")).collect();
+    regex::Regex::new(&format!(r"(?i)(?:^|[\s|;,·])({})\s*:\s", alts.join("|"))).expect("inline key pattern")
+});
+
+/// Metadata written as `Key: value` lines (`**Team:** Payments · **Severity:** SEV2`,
+/// `- Date: 2024-03-01`) or two-column table rows (`| Severity | SEV2 |`) near
+/// the top of the body. Keys are lowercased with `_` for spaces, like front
+/// matter; the first occurrence of a key wins.
+pub fn inline_fields(body: &str) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    let mut fenced = false;
+    for raw in body.lines().take(INLINE_LINES) {
+        let t = raw.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced || t.starts_with('#') {
+            continue;
+        }
+        let line = t.replace("**", "").replace("__", "");
+        let line = line.trim_start_matches(['>', '-', '*', '+', ' ']).trim();
+        let mut put = |key: &str, value: &str| {
+            let value = value.trim().trim_matches(|c: char| c == '|' || c == ',' || c == ';' || c == '·' || c == '*' || c == '_').trim();
+            let key = key.to_lowercase().replace([' ', '-'], "_");
+            if !value.is_empty() && value.len() <= 300 && !out.contains_key(&key) {
+                out.insert(key, Value::String(strip_links(value)));
+            }
+        };
+        if line.starts_with('|') {
+            // A two-column table row: | Key | Value |
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            if let [k, v] = cells.as_slice()
+                && INLINE_KEYS.iter().any(|x| x.eq_ignore_ascii_case(&k.trim_end_matches(':').replace(['_', '-'], " ")))
+            {
+                put(k.trim_end_matches(':'), v);
+            }
+            continue;
+        }
+        let found: Vec<(usize, usize, &str)> = INLINE_KEY_RE
+            .captures_iter(line)
+            .filter_map(|c| {
+                let whole = c.get(0)?;
+                Some((whole.start(), whole.end(), c.get(1)?.as_str()))
+            })
+            .collect();
+        // The line must open with a key: "the team: …" in a sentence is prose.
+        if found.first().is_none_or(|f| f.0 != 0) {
+            continue;
+        }
+        for (i, (_, end, key)) in found.iter().enumerate() {
+            let stop = found.get(i + 1).map_or(line.len(), |n| n.0);
+            put(key, &line[*end..stop]);
+        }
+    }
+    out
+}
+
+/// `[text](url)` → `text`.
+fn strip_links(s: &str) -> String {
+    static LINK: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\[([^\]]*)\]\([^)]*\)").expect("link pattern"));
+    LINK.replace_all(s, "$1").into_owned()
+}
+
 /// Look up a key case-insensitively, also inside `[extra]` / `params` tables.
 pub fn get<'a>(m: &'a serde_json::Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
     for k in keys {
@@ -115,6 +227,21 @@ pub fn as_list(v: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_metadata_lines_and_tables() {
+        let body = "# Checkout outage\n\n**Team:** Payments **Severity:** SEV2\n- Date: March 3, 2024\n\
+                    | Services affected | [checkout](http://x), cart |\n\n\
+                    The team: a sentence, not a field.\n\n## Timeline\n\nStatus: resolved at 10:42\n";
+        let m = inline_fields(body);
+        let get = |k: &str| m.get(k).and_then(Value::as_str);
+        assert_eq!(get("team"), Some("Payments"));
+        assert_eq!(get("severity"), Some("SEV2"));
+        assert_eq!(get("date"), Some("March 3, 2024"));
+        assert_eq!(get("services_affected"), Some("checkout, cart"));
+        assert_eq!(m.len(), 4, "no prose, no status: {m:?}");
+        assert!(inline_fields("```\nTeam: in code\n```\n").is_empty());
+    }
 
     #[test]
     fn splits_yaml_and_toml() {

@@ -139,7 +139,8 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         },
         None => serde_json::Map::new(),
     };
-    let get = |keys: &[&str]| frontmatter::get(&fm, keys);
+    let inline = frontmatter::inline_fields(split.body);
+    let get = |keys: &[&str]| frontmatter::get(&fm, keys).or_else(|| frontmatter::get(&inline, keys));
     let lines = LineIndex::new(split.body, split.body_line);
     let walked = markdown::walk(split.body, &lines);
 
