@@ -190,6 +190,7 @@ pub fn index(paths: &[PathBuf], strict: bool, name: Option<String>, max_size: u6
         );
         any_problem |= !report.skipped.is_empty() || report.warnings > 0;
     }
+    store.finish_bulk(writer).with_context(|| format!("merging the segments of `{}` failed", dir.display()))?;
     println!("index `{}`: {} documents, took {:.2?}", dir.display(), store.num_docs(), started.elapsed());
     Ok(if strict && any_problem { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

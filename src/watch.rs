@@ -439,6 +439,7 @@ fn round(
             Ok(r) => {
                 let took = started.elapsed();
                 if r.added + r.updated + r.removed > 0 {
+                    store.compact(writer);
                     metrics.commit_duration.observe(took.as_secs_f64());
                     metrics.batches.inc();
                     with_status(status, |st| st.last_commit = Some(now_rfc3339()));

@@ -18,6 +18,9 @@ use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDo
 /// Memory budget of the index writer.
 pub const WRITER_BUDGET: usize = 64 * 1024 * 1024;
 
+/// More segments than this after a reconcile get merged into one.
+pub const MAX_SEGMENTS: usize = 4;
+
 /// What reconcile needs to know about an indexed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileState {
@@ -181,6 +184,34 @@ impl Store {
             Err(tantivy::TantivyError::LockFailure(_, _)) => Err(Error::Locked(self.dir.clone())),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Segments the searcher visits. Bulk indexing leaves one per commit, and
+    /// every query pays per segment, so [`Store::compact`] merges them.
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
+    /// Merge all segments into one when there are more than [`MAX_SEGMENTS`], without
+    /// waiting (the merge runs on the writer's merge thread; searches keep
+    /// using the old segments until it is done). A merge already running on
+    /// some of them makes this a no-op.
+    pub fn compact(&self, writer: &mut IndexWriter) {
+        let Ok(ids) = self.index.searchable_segment_ids() else { return };
+        if ids.len() > MAX_SEGMENTS {
+            drop(writer.merge(&ids));
+        }
+    }
+
+    /// Finish a bulk load: merge all segments into one and wait for it.
+    pub fn finish_bulk(&self, mut writer: IndexWriter) -> Result<()> {
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            writer.merge(&ids).wait()?;
+        }
+        writer.wait_merging_threads()?;
+        self.reader.reload()?;
+        Ok(())
     }
 
     /// Every indexed document of `source`, by relative path. Reads each

@@ -245,9 +245,55 @@ pub async fn run(config: Config) -> crate::Result<()> {
     let addr = listener.local_addr().map_err(|e| crate::Error::Other(e.to_string()))?;
     tracing::info!(index = %config.index.display(), "serving on http://{addr}/");
     eprintln!("coe-kb is serving on http://{addr}/  (Ctrl-C to stop)");
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    serve_connections(listener, app, shutdown_signal()).await;
     tokio::task::spawn_blocking(move || ingest.shutdown()).await.map_err(|e| crate::Error::Other(e.to_string()))?;
-    served.map_err(|e| crate::Error::Other(format!("server error: {e}")))
+    Ok(())
+}
+
+/// How long a client may take to send a request's headers. Slow clients
+/// (slowloris) are cut off instead of holding a connection open forever.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long open connections get to finish once shutdown starts.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Accept loop: HTTP/1 with a header-read timeout, `TCP_NODELAY` (small JSON
+/// answers go out at once instead of waiting on delayed ACKs), the client's
+/// address for rate limiting, and a graceful shutdown.
+async fn serve_connections(listener: tokio::net::TcpListener, app: Router, shutdown: impl std::future::Future<Output = ()>) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = tower::ServiceExt::map_request(app.clone(), move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+            req
+        });
+        let conn = http.serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(svc));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, client = %remote, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after {}s; closing them", SHUTDOWN_GRACE.as_secs());
+    }
 }

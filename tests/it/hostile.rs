@@ -165,6 +165,7 @@ fn oversized_requests_and_slow_headers() {
     let addr = server.base.trim_start_matches("http://").to_string();
     let mut slow = std::net::TcpStream::connect(&addr).expect("connect");
     slow.write_all(b"GET /api/v1/search HTTP/1.1\r\nHost: x\r\n").expect("partial header");
+    let started = std::time::Instant::now();
     assert_eq!(server.get("/healthz").0, 200, "other clients are served meanwhile");
     // Huge headers are refused.
     let mut big = std::net::TcpStream::connect(&addr).expect("connect");
@@ -174,7 +175,24 @@ fn oversized_requests_and_slow_headers() {
     let n = big.read(&mut buf).unwrap_or(0);
     let head = String::from_utf8_lossy(&buf[..n]);
     assert!(n == 0 || head.contains("431") || head.contains("400"), "{head}");
-    drop(slow);
+    // Slowloris: a byte every few seconds never completes the headers, and the
+    // server cuts the connection after its header-read timeout.
+    slow.set_read_timeout(Some(Duration::from_secs(2))).expect("timeout");
+    let limit = coe_kb::server::HEADER_READ_TIMEOUT * 3;
+    let closed = loop {
+        if started.elapsed() > limit {
+            break false;
+        }
+        let _ = slow.write_all(b"X");
+        match slow.read(&mut buf) {
+            // End of stream or a 408: either way the server ended it.
+            Ok(_) => break true,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break true,
+        }
+    };
+    assert!(closed, "a client that trickles its headers is disconnected");
+    assert!(started.elapsed() >= coe_kb::server::HEADER_READ_TIMEOUT / 2, "not before the timeout");
 }
 
 #[test]
