@@ -171,50 +171,7 @@ pub enum Command {
     /// in it; without one, when coe-kb first indexed it (first-seen dates are
     /// kept across restarts and rebuilds). `--by incident-date` uses the
     /// incident date instead.
-    Digest {
-        /// Window start: a span back from now (7d, 2w, 24h) or a date.
-        #[arg(long, default_value = "7d", value_name = "SPAN|DATE")]
-        since: String,
-        /// Window end (default: now).
-        #[arg(long, value_name = "SPAN|DATE")]
-        until: Option<String>,
-        /// Only CoEs with this technology (repeat for OR).
-        #[arg(long, value_name = "T")]
-        technology: Vec<String>,
-        /// Only CoEs of this team (repeat for OR).
-        #[arg(long, value_name = "T")]
-        team: Vec<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = DigestFormat::Markdown)]
-        format: DigestFormat,
-        /// Write to this file instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// Base URL of the coe-kb server, for links.
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-        /// Which date puts a CoE in the window.
-        #[arg(long, value_enum, default_value_t = ByArg::FirstSeen)]
-        by: ByArg,
-        /// Group by technology or by team.
-        #[arg(long, value_enum, default_value_t = GroupArg::Technology)]
-        group_by: GroupArg,
-        /// Send the digest to --webhook instead of printing it.
-        #[arg(long, requires = "webhook")]
-        send: bool,
-        /// Webhook URL (with --send).
-        #[arg(long, value_name = "URL")]
-        webhook: Option<String>,
-        /// Payload: slack ({"text": …}) or json.
-        #[arg(long, value_enum, default_value_t = HookFormat::Slack)]
-        webhook_format: HookFormat,
-        /// Pretend it is this instant (RFC 3339); for tests and reruns.
-        #[arg(long, hide = true)]
-        now: Option<chrono::DateTime<chrono::Utc>>,
-        /// Index location.
-        #[command(flatten)]
-        index: IndexArg,
-    },
+    Digest(DigestArgs),
     /// Check CoEs against the template's rules (for CI in a CoE repository).
     ///
     /// Output is `path:line:col: level[rule-id]: message` with a hint, or JSON,
@@ -321,4 +278,51 @@ pub enum HookFormat {
     Slack,
     /// JSON digest.
     Json,
+}
+
+/// Arguments of `coe digest`.
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Window start: a span back from now (7d, 2w, 24h) or a date.
+    #[arg(long, default_value = "7d", value_name = "SPAN|DATE")]
+    pub since: String,
+    /// Window end (default: now).
+    #[arg(long, value_name = "SPAN|DATE")]
+    pub until: Option<String>,
+    /// Only CoEs with this technology (repeat for OR).
+    #[arg(long, value_name = "T")]
+    pub technology: Vec<String>,
+    /// Only CoEs of this team (repeat for OR).
+    #[arg(long, value_name = "T")]
+    pub team: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DigestFormat::Markdown)]
+    pub format: DigestFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Base URL of the coe-kb server, for links.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Which date puts a CoE in the window.
+    #[arg(long, value_enum, default_value_t = ByArg::FirstSeen)]
+    pub by: ByArg,
+    /// Group by technology or by team.
+    #[arg(long, value_enum, default_value_t = GroupArg::Technology)]
+    pub group_by: GroupArg,
+    /// Send the digest to --webhook instead of printing it.
+    #[arg(long, requires = "webhook")]
+    pub send: bool,
+    /// Webhook URL (with --send).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// Payload: slack ({"text": …}) or json.
+    #[arg(long, value_enum, default_value_t = HookFormat::Slack)]
+    pub webhook_format: HookFormat,
+    /// Pretend it is this instant (RFC 3339); for tests and reruns.
+    #[arg(long, hide = true)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Index location.
+    #[command(flatten)]
+    pub index: IndexArg,
 }

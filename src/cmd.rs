@@ -338,45 +338,12 @@ pub fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Arguments of `coe digest`.
-#[derive(Debug)]
-pub struct DigestArgs {
-    /// Window start.
-    pub since: String,
-    /// Window end.
-    pub until: Option<String>,
-    /// Technology filter.
-    pub technology: Vec<String>,
-    /// Team filter.
-    pub team: Vec<String>,
-    /// Output format.
-    pub format: crate::cli::DigestFormat,
-    /// Output file.
-    pub out: Option<PathBuf>,
-    /// Base URL for links.
-    pub base_url: Option<String>,
-    /// Window date.
-    pub by: crate::cli::ByArg,
-    /// Grouping.
-    pub group_by: crate::cli::GroupArg,
-    /// Send instead of print.
-    pub send: bool,
-    /// Webhook URL.
-    pub webhook: Option<String>,
-    /// Webhook payload.
-    pub webhook_format: crate::cli::HookFormat,
-    /// Pinned "now".
-    pub now: Option<chrono::DateTime<chrono::Utc>>,
-    /// Index directory.
-    pub dir: PathBuf,
-}
-
 /// `coe digest`.
-pub fn digest(a: DigestArgs) -> Result<ExitCode> {
+pub fn digest(a: crate::cli::DigestArgs) -> Result<ExitCode> {
     use crate::cli::{ByArg, DigestFormat, GroupArg, HookFormat};
     use crate::digest::{self as dg, DigestRequest, GroupBy, WebhookFormat, WindowBy};
     let vocab = Vocab::builtin()?;
-    let store = open_existing(&a.dir)?;
+    let store = open_existing(&a.index.dir())?;
     let now = a.now.unwrap_or_else(chrono::Utc::now);
     let since = dg::parse_since(&a.since, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
     let until = match &a.until {

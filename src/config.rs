@@ -182,6 +182,8 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// Vocabulary extensions.
     pub vocabulary: VocabExtension,
+    /// The vocabulary (shipped plus extensions), loaded once.
+    pub vocab: std::sync::Arc<crate::vocab::Vocab>,
     /// (team, token) pairs.
     pub tokens: Vec<(String, String)>,
     /// Lint settings.
@@ -297,12 +299,13 @@ impl Config {
             }
             tokens.push((t.team.clone(), value));
         }
-        // Validate the vocabulary extension now, so a bad regex fails at start.
-        crate::vocab::Vocab::load(&file.vocabulary).map_err(|e| Error::Config(format!("vocabulary: {e}")))?;
+        // Load the vocabulary now, so a bad pattern fails at start.
+        let vocab = crate::vocab::Vocab::load(&file.vocabulary).map_err(|e| Error::Config(format!("vocabulary: {e}")))?;
         if let Some(d) = &file.digest {
             crate::digest::Schedule::parse(&d.schedule, &d.timezone).map_err(Error::Config)?;
         }
         Ok(Config {
+            vocab: std::sync::Arc::new(vocab),
             index: data,
             bind,
             cors_origins: file.cors_origins.clone(),

@@ -23,37 +23,7 @@ fn main() -> ExitCode {
         Command::Serve { sources, config, bind, watch, poll_interval, rate_limit, index } => {
             coe_kb::cmd::serve(sources, config, bind, watch, poll_interval, rate_limit, index.index)
         }
-        Command::Digest {
-            since,
-            until,
-            technology,
-            team,
-            format,
-            out,
-            base_url,
-            by,
-            group_by,
-            send,
-            webhook,
-            webhook_format,
-            now,
-            index,
-        } => coe_kb::cmd::digest(coe_kb::cmd::DigestArgs {
-            since,
-            until,
-            technology,
-            team,
-            format,
-            out,
-            base_url,
-            by,
-            group_by,
-            send,
-            webhook,
-            webhook_format,
-            now,
-            dir: index.dir(),
-        }),
+        Command::Digest(args) => coe_kb::cmd::digest(args),
         Command::Lint { paths, format, strict, config } => coe_kb::lint::run(&paths, format, strict, config.as_deref()),
         Command::New { title, team, dir } => {
             coe_kb::lint::new_coe(&title, team.as_deref(), &dir, chrono::Local::now().date_naive()).map(|p| {

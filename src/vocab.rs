@@ -97,7 +97,9 @@ pub struct VocabExtension {
     pub services: Vec<String>,
 }
 
-/// A compiled failure-mode rule: all its patterns in one regex.
+/// A failure-mode rule: all its patterns in one regex, checked when the
+/// vocabulary loads and compiled on first use (a server restarted on an
+/// unchanged corpus parses nothing, so it need not wait for them).
 #[derive(Debug)]
 pub struct CompiledRule {
     /// Id.
@@ -105,7 +107,23 @@ pub struct CompiledRule {
     /// Label.
     pub label: String,
     /// The patterns as one alternation.
-    pub regex: Regex,
+    pattern: String,
+    regex: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl CompiledRule {
+    /// The rule's regex (compiled now if this is its first use); `None` when
+    /// it does not compile (syntax is checked at load, so only a size limit
+    /// can do that; the rule then matches nothing, with a warning).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| {
+                compile_pattern(&self.pattern)
+                    .map_err(|e| tracing::warn!(rule = %self.id, error = %e, "failure-mode rule does not compile; it matches nothing"))
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 /// Word boundaries in data patterns are ASCII (`(?-u:\b)`): the fast lazy DFA
@@ -319,21 +337,18 @@ impl Vocab {
         let mut failure_modes = Vec::new();
         for r in rules {
             let joined = r.patterns.iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
-            let regex = match compile_pattern(&joined) {
-                Ok(re) => re,
-                Err(e) => {
-                    // Name the pattern at fault.
-                    for p in &r.patterns {
-                        compile_pattern(p).map_err(|e| VocabError::Pattern {
-                            id: r.id.clone(),
-                            pattern: p.clone(),
-                            message: e.to_string(),
-                        })?;
-                    }
-                    return Err(VocabError::Pattern { id: r.id.clone(), pattern: joined, message: e.to_string() });
+            if let Err(e) = regex_syntax::Parser::new().parse(&ascii_boundaries(&joined)) {
+                // Name the pattern at fault.
+                for p in &r.patterns {
+                    regex_syntax::Parser::new().parse(&ascii_boundaries(p)).map_err(|e| VocabError::Pattern {
+                        id: r.id.clone(),
+                        pattern: p.clone(),
+                        message: e.to_string(),
+                    })?;
                 }
-            };
-            failure_modes.push(CompiledRule { id: r.id, label: r.label, regex });
+                return Err(VocabError::Pattern { id: r.id.clone(), pattern: joined, message: e.to_string() });
+            }
+            failure_modes.push(CompiledRule { id: r.id, label: r.label, pattern: joined, regex: std::sync::OnceLock::new() });
         }
 
         let services = ext.services.clone();

@@ -207,6 +207,10 @@ fn native_watcher(
     tx: Sender<Msg>,
     metrics: Arc<Metrics>,
 ) -> Result<Box<dyn std::any::Any + Send>, String> {
+    if crate::failpoint("native-watch") {
+        // As when the inotify watch limit (fs.inotify.max_user_watches) is reached.
+        return Err(notify_debouncer_full::notify::Error::new(notify_debouncer_full::notify::ErrorKind::MaxFilesWatch).to_string());
+    }
     let root_c = std::fs::canonicalize(root).map_err(|e| e.to_string())?;
     let mut debouncer = new_debouncer(debounce, None, move |res: DebounceEventResult| match res {
         Ok(events) => {

@@ -58,7 +58,7 @@ pub fn failure_modes(vocab: &Vocab, parts: &[Weighted]) -> Vec<String> {
                 "appendix" | "faq" => 0.3,
                 _ => 1.0,
             };
-            let n = rule.regex.find_iter(p.text).take(10).count();
+            let n = rule.regex().map_or(0, |re| re.find_iter(p.text).take(10).count());
             s += w * n as f32;
         }
         if s >= 2.0 {

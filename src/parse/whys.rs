@@ -124,7 +124,9 @@ static ROOT_SENTENCE_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Root causes from sections of kind `root_cause` / `contributing_factors`,
-/// else the deepest 5-Whys answer, else a "root cause was …" sentence.
+/// else the deepest 5-Whys answer, else a "root cause was …" sentence, else
+/// the first narrative sentence naming a cause ("… because …", "due to …"),
+/// else the items under "What went wrong".
 pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (kind, sec) in sections {
@@ -160,9 +162,83 @@ pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &s
     {
         out.push(clip(m.as_str(), 400));
     }
+    if out.is_empty() {
+        out.extend(causal_sentence(sections));
+    }
+    if out.is_empty() {
+        out.extend(went_wrong(sections));
+    }
     out.retain(|s| !s.trim().is_empty());
     out.dedup();
     out
+}
+
+/// Words after which a sentence names a cause: "… failed because …",
+/// "… was caused by …", "due to …".
+static CAUSE_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:caused\s+by|due\s+to|because(?:\s+of)?|as\s+a\s+result\s+of|triggered\s+by|(?:resulted|stemmed)\s+from|traced\s+(?:back\s+)?to|attributed\s+to|the\s+result\s+of)\b")
+        .expect("cause marker regex compiles")
+});
+
+/// With no root-cause section, whys or "root cause was" sentence: the first
+/// sentence of the summary (or the opening narrative) that names a cause.
+fn causal_sentence(sections: &[(&str, &RawSection)]) -> Option<String> {
+    let narrative = ["summary", "preamble", "trigger", "detection", "impact", "other"];
+    for want in narrative {
+        for (kind, sec) in sections {
+            if *kind != want {
+                continue;
+            }
+            for b in sec.blocks.iter().filter(|b| b.kind == BlockKind::Para || b.kind == BlockKind::Item) {
+                for sentence in sentences(&b.text) {
+                    if sentence.len() >= 30 && CAUSE_MARKER_RE.is_match(sentence) {
+                        return Some(clip(sentence, 400));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Items under a "What went wrong" heading (lessons-learned templates):
+/// contributing factors, when nothing better names a cause.
+fn went_wrong(sections: &[(&str, &RawSection)]) -> Vec<String> {
+    const HEADINGS: &[&str] = &[
+        "what went wrong",
+        "what went badly",
+        "what didn t go well",
+        "what did not go well",
+        "what could have gone better",
+        "things that could have gone better",
+    ];
+    let mut out = Vec::new();
+    for (_, sec) in sections {
+        if !HEADINGS.contains(&crate::vocab::normalize_heading(&sec.heading).as_str()) {
+            continue;
+        }
+        out.extend(sec.blocks.iter().filter(|b| b.kind == BlockKind::Item && b.depth == 0).take(5).map(|b| clip(&b.text, 400)));
+    }
+    out
+}
+
+/// Split prose into sentences (at `.`, `!` or `?` followed by a space and a
+/// capital letter or digit, so "e.g. this" and "v1.2" stay whole).
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut cuts = Vec::new();
+    for (i, &c) in bytes.iter().enumerate() {
+        if matches!(c, b'.' | b'!' | b'?')
+            && bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace())
+            && text[i + 1..].trim_start().chars().next().is_some_and(|n| n.is_uppercase() || n.is_ascii_digit())
+        {
+            cuts.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    cuts.push((start, text.len()));
+    cuts.into_iter().map(move |(a, b)| text[a..b].trim()).filter(|s| !s.is_empty())
 }
 
 /// Key lessons: the top-level items (else the first paragraphs) of
@@ -210,6 +286,24 @@ mod tests {
 
     fn secs(md: &str) -> Vec<RawSection> {
         walk(md, &LineIndex::new(md, 1)).sections
+    }
+
+    #[test]
+    fn causal_sentence_then_what_went_wrong() {
+        let s = secs(
+            "## Summary\n\nThe site was down for an hour. Logins failed because the session store ran out of memory. We fixed it.\n\n### What went wrong\n\n1. Nobody was paged\n",
+        );
+        let v: Vec<(&str, &RawSection)> = s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
+        assert_eq!(root_causes(&v, &[], ""), vec!["Logins failed because the session store ran out of memory."]);
+        let s = secs(
+            "## Summary\n\nThe site was down for an hour (e.g. 10:00 to 11:00).\n\n### What went wrong\n\n1. Nobody was paged\n2. Alerts were muted\n",
+        );
+        let v: Vec<(&str, &RawSection)> = s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
+        assert_eq!(root_causes(&v, &[], ""), vec!["Nobody was paged", "Alerts were muted"]);
+        assert_eq!(
+            sentences("See e.g. the v1.2 notes. Then Go. 3 more").collect::<Vec<_>>(),
+            ["See e.g. the v1.2 notes.", "Then Go.", "3 more"]
+        );
     }
 
     #[test]

@@ -460,8 +460,12 @@ pub async fn healthz() -> Response {
 /// `GET /readyz`: 200 once every source was reconciled, with per-source detail.
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let status = state.status.read().map(|s| s.clone()).unwrap_or_default();
+    // Serving, but not as configured: a watcher fell back to polling, or a
+    // source (folder, git pull) is failing.
+    let degraded = status.sources.iter().any(|s| s.watch_note.is_some() || s.last_error.is_some()) || status.last_error.is_some();
     let body = json!({
         "ready": status.ready,
+        "degraded": degraded,
         "index": { "documents": state.store.num_docs(), "dir": state.store.dir.display().to_string(), "last_commit": status.last_commit, "last_error": status.last_error },
         "sources": status.sources,
     });

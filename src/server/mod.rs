@@ -205,7 +205,7 @@ pub async fn shutdown_signal() {
 
 /// Run `coe serve` with a resolved configuration until a signal arrives.
 pub async fn run(config: Config) -> crate::Result<()> {
-    let vocab = Arc::new(crate::vocab::Vocab::load(&config.vocabulary).map_err(|e| crate::Error::Config(e.to_string()))?);
+    let vocab = config.vocab.clone();
     let store = Arc::new(Store::open(&config.index)?);
     let metrics = Arc::new(Metrics::default());
     let listener = tokio::net::TcpListener::bind(&config.bind)

@@ -231,3 +231,83 @@ fn burst_of_files_converges() {
     fs::remove_dir_all(tree.path().join("team-3")).expect("rm");
     wait_for(|| server.json("/api/v1/search?q=quuxburst&per_page=1")["total"].as_u64() == Some(1900), "directory delete converges");
 }
+
+/// The inotify watch limit (fs.inotify.max_user_watches) reached: the source
+/// is polled instead, `/readyz` says so (degraded), and changes still arrive.
+#[test]
+fn watch_limit_falls_back_to_polling() {
+    let tree = copy_tree(&examples());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(
+        &[tree.path().to_str().expect("utf8"), "--watch", "native", "--poll-interval", "200ms"],
+        &dir.path().join("idx"),
+        &[("COE_FAILPOINT", "native-watch=error:1")],
+    );
+    server.wait_ready();
+    let ready = server.json("/readyz");
+    assert_eq!(ready["sources"][0]["watch"], "poll");
+    assert!(ready["sources"][0]["watch_note"].as_str().is_some_and(|n| n.contains("watch")), "{ready}");
+    assert_eq!(ready["degraded"], true);
+    fs::write(tree.path().join("after-limit.md"), doc("After the limit", "quuxlimit")).expect("write");
+    wait_for(|| server.total("quuxlimit") == 1, "polled change indexed");
+}
+
+/// A real inotify queue overflow: the server is stopped (SIGSTOP) while far
+/// more events happen than the kernel queues (fs.inotify.max_queued_events);
+/// on SIGCONT the watcher reads IN_Q_OVERFLOW and must rescan. The periodic
+/// reconcile is an hour away, so only the overflow path can converge.
+#[test]
+fn inotify_queue_overflow_triggers_a_rescan() {
+    let max: usize = fs::read_to_string("/proc/sys/fs/inotify/max_queued_events").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(16384);
+    // Each new file is at least three events (create, modify, close-write).
+    let n = max / 2 + 500;
+    let tree = tempfile::tempdir().expect("tree");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("coe.toml");
+    fs::write(&config, format!("reconcile_interval = \"1h\"\n\n[[source]]\npath = {:?}\nwatch = \"native\"\n", tree.path()))
+        .expect("config");
+    let server = Server::start(&["--config", config.to_str().expect("utf8")], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    // The folder first (a new folder alone makes the watcher rescan), and let
+    // its event pass, so only the overflow can explain a rescan later.
+    let sub = tree.path().join("flood");
+    fs::create_dir_all(&sub).expect("mkdir");
+    fs::write(sub.join("first.md"), "# First\n\nquuxfirst\n").expect("write");
+    wait_for(|| server.total("quuxfirst") == 1, "the folder is watched");
+    let pid = server.child.id().to_string();
+    let signal = |sig: &str| assert!(std::process::Command::new("kill").args([sig, &pid]).status().expect("kill").success());
+    signal("-STOP");
+    for i in 0..n {
+        fs::write(sub.join(format!("f-{i}.md")), format!("# Flood {i}\n\nquuxflood item {i}.\n")).expect("write");
+    }
+    signal("-CONT");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
+    while server.json("/api/v1/search?q=quuxflood&per_page=1")["total"].as_u64() != Some(n as u64) {
+        assert!(std::time::Instant::now() < deadline, "all {n} files indexed after the overflow");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(server.log().contains("rescan"), "the overflow was seen as one: {}", server.log());
+}
+
+/// A writer that appends for a few seconds (a slow copy over a share): once
+/// quiet, the index holds the final content, once.
+#[test]
+fn slow_writer_ends_with_the_final_content() {
+    use std::io::Write;
+    let tree = tempfile::tempdir().expect("tree");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    let path = tree.path().join("slow.md");
+    let mut f = fs::File::create(&path).expect("create");
+    f.write_all(b"# Slow copy\n\n## Summary\n\nquuxslowstart\n").expect("write");
+    for i in 0..15 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        writeln!(f, "\nline {i} of the copy.").expect("append");
+    }
+    f.write_all(b"\nquuxslowend\n").expect("write");
+    drop(f);
+    wait_for(|| server.total("quuxslowend") == 1, "final content indexed");
+    assert_eq!(server.json("/api/v1/search?q=quuxslowstart")["total"], 1, "one document, not one per write");
+    assert_eq!(server.json("/api/v1/search")["total"], 1);
+}
