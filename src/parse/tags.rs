@@ -25,6 +25,11 @@ fn weight(kind: &str) -> f32 {
     }
 }
 
+/// A technology needs this much weight to be a tag: one mention in the title,
+/// summary, root cause, impact or timeline, or two elsewhere. A single passing
+/// mention in an appendix, an action item or lessons learned is not enough.
+const MIN_TECH_SCORE: f32 = 1.0;
+
 /// Technologies mentioned in the text, most prominent first, with evidence.
 pub fn technologies(vocab: &Vocab, parts: &[Weighted]) -> (Vec<String>, Vec<Evidence>) {
     let mut score: HashMap<usize, f32> = HashMap::new();
@@ -39,6 +44,7 @@ pub fn technologies(vocab: &Vocab, parts: &[Weighted]) -> (Vec<String>, Vec<Evid
             }
         }
     }
+    order.retain(|i| score[i] >= MIN_TECH_SCORE);
     order.sort_by(|a, b| score[b].partial_cmp(&score[a]).unwrap_or(std::cmp::Ordering::Equal));
     let names: Vec<String> = order.iter().map(|&i| vocab.technologies[i].name.clone()).collect();
     let ev = order.iter().map(|&i| Evidence { technology: vocab.technologies[i].name.clone(), text: evidence[&i].clone() }).collect();

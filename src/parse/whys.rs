@@ -293,12 +293,14 @@ mod tests {
         let s = secs(
             "## Summary\n\nThe site was down for an hour. Logins failed because the session store ran out of memory. We fixed it.\n\n### What went wrong\n\n1. Nobody was paged\n",
         );
-        let v: Vec<(&str, &RawSection)> = s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
+        let v: Vec<(&str, &RawSection)> =
+            s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
         assert_eq!(root_causes(&v, &[], ""), vec!["Logins failed because the session store ran out of memory."]);
         let s = secs(
             "## Summary\n\nThe site was down for an hour (e.g. 10:00 to 11:00).\n\n### What went wrong\n\n1. Nobody was paged\n2. Alerts were muted\n",
         );
-        let v: Vec<(&str, &RawSection)> = s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
+        let v: Vec<(&str, &RawSection)> =
+            s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
         assert_eq!(root_causes(&v, &[], ""), vec!["Nobody was paged", "Alerts were muted"]);
         assert_eq!(
             sentences("See e.g. the v1.2 notes. Then Go. 3 more").collect::<Vec<_>>(),

@@ -3,7 +3,7 @@
 //! hostile queries, oversized requests, spoofed X-Forwarded-For, injected
 //! commit failures, and repeated SIGKILLs.
 
-use crate::util::{Server, copy_tree, examples, index_of, wait_for};
+use crate::util::{Server, coe, copy_tree, examples, index_of, wait_for};
 use coe_kb::parse::markdown::{render_html, render_safe};
 use std::fs;
 use std::io::{Read, Write};
@@ -270,4 +270,36 @@ fn repeated_sigkill_never_loses_or_duplicates() {
     assert_eq!(indexed, on_disk, "converged to the files on disk after {runs} kills");
     assert_eq!(store.num_docs() as usize, on_disk.len(), "no duplicate documents after {runs} kills");
     eprintln!("kill test: {runs} runs, 0 lost, 0 duplicated");
+}
+
+/// Writes fail (RLIMIT_FSIZE, which is what a full disk or a quota looks like
+/// to the indexer: EFBIG instead of ENOSPC): the failed commit is reported in
+/// `/readyz`, nothing half-written is served, and reads keep working from the
+/// last good commit.
+#[test]
+fn failing_writes_keep_reads_working() {
+    let tree = copy_tree(&examples());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = dir.path().join("idx");
+    let out = coe().args(["index", tree.path().to_str().expect("utf8"), "--index", idx.to_str().expect("utf8")]).output().expect("index");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Text that does not compress away: distinct words in every file.
+    for i in 0..400 {
+        let words: Vec<String> = (0..300).map(|j| format!("w{i}x{j}")).collect();
+        fs::write(tree.path().join(format!("extra-{i}.md")), format!("# Extra {i}\n\n## Summary\n\nquuxdiskfull {}\n", words.join(" ")))
+            .expect("write");
+    }
+    let server = Server::start_with_file_limit(64, &[tree.path().to_str().expect("utf8")], &idx);
+    // 503 or 200: either way the body tells what happened.
+    let readyz = || serde_json::from_str::<serde_json::Value>(&server.get("/readyz").1).expect("readyz json");
+    wait_for(|| readyz()["index"]["last_error"].is_string(), "the failed commit is reported");
+    let ready = readyz();
+    let error = ready["index"]["last_error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(error.contains("too large"), "EFBIG named: {ready}");
+    // Reads keep working, from the last good commit only.
+    let all = server.json("/api/v1/search?per_page=1");
+    assert!(all["total"].as_u64().is_some_and(|n| n > 0), "{all}");
+    assert_eq!(server.total("quuxdiskfull"), 0);
+    let id = all["hits"][0]["id"].as_str().expect("a hit");
+    assert_eq!(server.get(&format!("/api/v1/coes/{id}")).0, 200, "a detail page still reads");
 }

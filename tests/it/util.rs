@@ -67,9 +67,21 @@ pub struct Server {
 impl Server {
     /// Start `coe serve ARGS --bind 127.0.0.1:0` and wait until it listens.
     pub fn start(args: &[&str], index: &Path, envs: &[(&str, &str)]) -> Server {
+        Server::spawn(coe(), args, index, envs)
+    }
+
+    /// Like [`Server::start`], with files limited to `kb` KiB (RLIMIT_FSIZE,
+    /// SIGXFSZ ignored): every larger write fails with EFBIG, as on a full disk.
+    pub fn start_with_file_limit(kb: u64, args: &[&str], index: &Path) -> Server {
+        let mut sh = Command::new("sh");
+        sh.args(["-c", &format!("trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"", kb * 2), env!("CARGO_BIN_EXE_coe")]);
+        sh.env_remove("COE_INDEX").env("COE_LOG", "warn");
+        Server::spawn(sh, args, index, &[])
+    }
+
+    fn spawn(mut cmd: Command, args: &[&str], index: &Path, envs: &[(&str, &str)]) -> Server {
         let log = index.with_extension("log");
         let err = std::fs::File::create(&log).expect("log file");
-        let mut cmd = coe();
         cmd.arg("serve").args(args).arg("--bind").arg("127.0.0.1:0").arg("--index").arg(index).env("COE_LOG", "info");
         if !args.contains(&"--rate-limit") {
             // Tests poll hard; the limiter has its own test.
