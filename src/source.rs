@@ -256,7 +256,13 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
 }
 
 fn rel_of(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root).unwrap_or(p).components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    if cfg!(unix) {
+        // Already `/`-separated.
+        rel.to_string_lossy().into_owned()
+    } else {
+        rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    }
 }
 
 /// Does a freshly loaded file leave its indexed document as it is? Same

@@ -148,6 +148,34 @@ pub struct TechMatch {
     pub end: usize,
 }
 
+/// Aho-Corasick matchers over every alias: case-insensitive ones, and the
+/// exact-case forms of ambiguous words.
+struct TechMatchers {
+    ci: AhoCorasick,
+    ci_owner: Vec<usize>,
+    cs: AhoCorasick,
+    cs_owner: Vec<usize>,
+}
+
+impl TechMatchers {
+    fn new(technologies: &[Technology]) -> Result<TechMatchers, aho_corasick::BuildError> {
+        let (mut ci_pats, mut ci_owner, mut cs_pats, mut cs_owner) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, t) in technologies.iter().enumerate() {
+            for a in &t.aliases {
+                ci_pats.push(a.to_lowercase());
+                ci_owner.push(i);
+            }
+            for a in &t.case_sensitive {
+                cs_pats.push(a.clone());
+                cs_owner.push(i);
+            }
+        }
+        let ci = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).build(&ci_pats)?;
+        let cs = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&cs_pats)?;
+        Ok(TechMatchers { ci, ci_owner, cs, cs_owner })
+    }
+}
+
 /// All vocabularies, compiled and ready to match.
 pub struct Vocab {
     /// Section kinds with their aliases.
@@ -156,10 +184,9 @@ pub struct Vocab {
     prefixes: Vec<(String, usize)>,
     /// The technologies.
     pub technologies: Vec<Technology>,
-    ci: AhoCorasick,
-    ci_owner: Vec<usize>,
-    cs: AhoCorasick,
-    cs_owner: Vec<usize>,
+    /// Alias matchers, built on first use (a restart with nothing to parse
+    /// never needs them).
+    matchers: std::sync::OnceLock<Option<TechMatchers>>,
     /// Failure-mode rules.
     pub failure_modes: Vec<CompiledRule>,
     /// Known services.
@@ -307,32 +334,13 @@ impl Vocab {
         }
         prefixes.sort_by_key(|(a, _)| std::cmp::Reverse(a.len()));
 
-        let mut ci_pats = Vec::new();
-        let mut ci_owner = Vec::new();
-        let mut cs_pats = Vec::new();
-        let mut cs_owner = Vec::new();
         let mut name_index = HashMap::new();
         for (i, t) in technologies.iter().enumerate() {
             name_index.insert(t.name.to_lowercase(), i);
             for a in &t.aliases {
                 name_index.entry(a.to_lowercase()).or_insert(i);
-                ci_pats.push(a.to_lowercase());
-                ci_owner.push(i);
-            }
-            for a in &t.case_sensitive {
-                cs_pats.push(a.clone());
-                cs_owner.push(i);
             }
         }
-        let ci = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&ci_pats)
-            .map_err(|e| VocabError::Toml { file: "technologies".into(), message: e.to_string() })?;
-        let cs = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&cs_pats)
-            .map_err(|e| VocabError::Toml { file: "technologies".into(), message: e.to_string() })?;
 
         let mut failure_modes = Vec::new();
         for r in rules {
@@ -370,10 +378,7 @@ impl Vocab {
             alias_to_kind,
             prefixes,
             technologies,
-            ci,
-            ci_owner,
-            cs,
-            cs_owner,
+            matchers: std::sync::OnceLock::new(),
             failure_modes,
             services,
             services_ac,
@@ -418,20 +423,27 @@ impl Vocab {
         self.technologies.iter().find(|t| t.case_sensitive.iter().any(|c| c.eq_ignore_ascii_case(name.trim()))).map(|t| t.name.as_str())
     }
 
+    fn matchers(&self) -> Option<&TechMatchers> {
+        self.matchers
+            .get_or_init(|| TechMatchers::new(&self.technologies).map_err(|e| tracing::warn!(error = %e, "technology matchers: {e}")).ok())
+            .as_ref()
+    }
+
     /// Every technology mention in `text`, on word boundaries. Ambiguous forms
     /// count only when one of their context words occurs in the same paragraph.
     pub fn find_technologies(&self, text: &str) -> Vec<TechMatch> {
         let mut out = Vec::new();
-        for m in self.ci.find_iter(text) {
+        let Some(tm) = self.matchers() else { return out };
+        for m in tm.ci.find_iter(text) {
             if on_word_boundary(text, m.start(), m.end()) {
-                out.push(TechMatch { tech: self.ci_owner[m.pattern().as_usize()], start: m.start(), end: m.end() });
+                out.push(TechMatch { tech: tm.ci_owner[m.pattern().as_usize()], start: m.start(), end: m.end() });
             }
         }
-        for m in self.cs.find_iter(text) {
+        for m in tm.cs.find_iter(text) {
             if !on_word_boundary(text, m.start(), m.end()) {
                 continue;
             }
-            let tech = self.cs_owner[m.pattern().as_usize()];
+            let tech = tm.cs_owner[m.pattern().as_usize()];
             let t = &self.technologies[tech];
             if !t.context.is_empty() {
                 let para = paragraph_around(text, m.start(), m.end());
