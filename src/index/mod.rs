@@ -186,13 +186,8 @@ impl Store {
         }
     }
 
-    /// Segments the searcher visits. Bulk indexing leaves one per commit, and
-    /// every query pays per segment, so [`Store::compact`] merges them.
-    pub fn segment_count(&self) -> usize {
-        self.reader.searcher().segment_readers().len()
-    }
-
-    /// Merge all segments into one when there are more than [`MAX_SEGMENTS`], without
+    /// Bulk indexing leaves a segment per commit and every query pays per
+    /// segment, so: merge all segments into one when there are more than [`MAX_SEGMENTS`], without
     /// waiting (the merge runs on the writer's merge thread; searches keep
     /// using the old segments until it is done). A merge already running on
     /// some of them makes this a no-op.

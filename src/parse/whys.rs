@@ -204,20 +204,30 @@ fn causal_sentence(sections: &[(&str, &RawSection)]) -> Option<String> {
 /// Items under a "What went wrong" heading (lessons-learned templates):
 /// contributing factors, when nothing better names a cause.
 fn went_wrong(sections: &[(&str, &RawSection)]) -> Vec<String> {
-    const HEADINGS: &[&str] = &[
+    const STARTS: &[&str] = &[
         "what went wrong",
         "what went badly",
-        "what didn t go well",
-        "what did not go well",
+        "what went poorly",
+        "what didn t go",
+        "what did not go",
         "what could have gone better",
+        "what could have been better",
         "things that could have gone better",
+        "things that went wrong",
     ];
     let mut out = Vec::new();
     for (_, sec) in sections {
-        if !HEADINGS.contains(&crate::vocab::normalize_heading(&sec.heading).as_str()) {
+        let h = crate::vocab::normalize_heading(&sec.heading);
+        if !STARTS.iter().any(|s| h.starts_with(s)) {
             continue;
         }
-        out.extend(sec.blocks.iter().filter(|b| b.kind == BlockKind::Item && b.depth == 0).take(5).map(|b| clip(&b.text, 400)));
+        let items: Vec<String> =
+            sec.blocks.iter().filter(|b| b.kind == BlockKind::Item && b.depth == 0).take(5).map(|b| clip(&b.text, 400)).collect();
+        if items.is_empty() {
+            out.extend(sec.blocks.iter().find(|b| b.kind == BlockKind::Para).map(|b| clip(&b.text, 400)));
+        } else {
+            out.extend(items);
+        }
     }
     out
 }
@@ -297,7 +307,7 @@ mod tests {
             s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
         assert_eq!(root_causes(&v, &[], ""), vec!["Logins failed because the session store ran out of memory."]);
         let s = secs(
-            "## Summary\n\nThe site was down for an hour (e.g. 10:00 to 11:00).\n\n### What went wrong\n\n1. Nobody was paged\n2. Alerts were muted\n",
+            "## Summary\n\nThe site was down for an hour (e.g. 10:00 to 11:00).\n\n### What didn't go so well?\n\n1. Nobody was paged\n2. Alerts were muted\n",
         );
         let v: Vec<(&str, &RawSection)> =
             s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();

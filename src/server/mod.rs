@@ -211,7 +211,6 @@ pub async fn run(config: Config) -> crate::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .map_err(|e| crate::Error::Config(format!("cannot listen on {}: {e}", config.bind)))?;
-    let n = config.sources.len();
     let ingest = crate::watch::Ingest::start(
         store.clone(),
         vocab.clone(),
@@ -220,7 +219,6 @@ pub async fn run(config: Config) -> crate::Result<()> {
         config.reconcile_interval,
         metrics.clone(),
     )?;
-    let _ = n;
     let mut state = AppState::new(store, vocab, ingest.status.clone(), metrics);
     state.tokens = Arc::new(config.tokens.clone());
     state.lint = Arc::new(config.lint.clone());
