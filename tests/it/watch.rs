@@ -311,3 +311,27 @@ fn slow_writer_ends_with_the_final_content() {
     assert_eq!(server.json("/api/v1/search?q=quuxslowstart")["total"], 1, "one document, not one per write");
     assert_eq!(server.json("/api/v1/search")["total"], 1);
 }
+
+/// Files deleted between the event and the read (editors, sync tools): a
+/// vanished file is a delete, never an error, and the index ends as the disk.
+#[test]
+fn files_deleted_between_event_and_read() {
+    let tree = tempfile::tempdir().expect("tree");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    let flicker = tree.path().join("flicker.md");
+    let stays = tree.path().join("stays.md");
+    for i in 0..300 {
+        fs::write(&flicker, doc(&format!("Flicker {i}"), "quuxflicker")).expect("write");
+        fs::write(&stays, doc(&format!("Stays {i}"), "quuxstays")).expect("write");
+        fs::remove_file(&flicker).expect("rm");
+        if i % 50 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+    }
+    wait_for(|| server.json("/api/v1/search?q=quuxstays")["hits"][0]["title"] == "Stays 299", "the last write wins");
+    wait_for(|| server.total("quuxflicker") == 0, "the deleted file is gone");
+    assert_eq!(server.json("/api/v1/search")["total"], 1);
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+}
