@@ -480,7 +480,12 @@ impl Store {
         if !access.allows(me.visibility, me.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
         }
+        // tantivy's more-like-this asserts that a term's document frequency
+        // (which counts deleted documents until a merge) is at most the live
+        // document count; terms in more documents than that say nothing
+        // about similarity anyway.
         let mlt = MoreLikeThisQuery::builder()
+            .with_max_doc_frequency(searcher.num_docs().max(1))
             .with_min_doc_frequency(1)
             .with_min_term_frequency(2)
             .with_max_query_terms(30)

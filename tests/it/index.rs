@@ -158,6 +158,38 @@ fn same_size_same_mtime_changes_are_not_missed() {
     assert_eq!(store.num_docs(), 1);
 }
 
+/// Regression: after updates, deleted documents still count in term
+/// frequencies until segments merge, and more-like-this panicked (500) on a
+/// term in every document.
+#[test]
+fn similar_works_with_deleted_documents_in_the_index() {
+    let tree = copy_tree(&examples());
+    let files: Vec<std::path::PathBuf> =
+        walkdir::WalkDir::new(tree.path()).into_iter().map(|e| e.expect("entry").into_path()).filter(|p| p.is_file()).collect();
+    let append = |p: &std::path::Path, extra: &str| {
+        let text = std::fs::read_to_string(p).expect("read");
+        std::fs::write(p, text + extra).expect("write");
+    };
+    // A word in every document, twice: more-like-this picks it.
+    for p in &files {
+        append(p, "\nquuxcommon quuxcommon\n");
+    }
+    let (_d, store, _) = index_of("ex", tree.path());
+    // Update two thirds: their old versions stay in the first segment, deleted.
+    for p in files.iter().take(files.len() * 2 / 3) {
+        append(p, "\nEdited once more.\n");
+    }
+    let r = reindex(&store, "ex", tree.path());
+    assert!(r.updated >= 10, "{r:?}");
+    let searcher = store.reader.searcher();
+    let max_doc: u32 = searcher.segment_readers().iter().map(|s| s.max_doc()).sum();
+    assert!(u64::from(max_doc) > searcher.num_docs(), "deleted documents are still in the segments");
+    let id = q(&store, "quuxcommon").hits[0].id.clone();
+    let similar = store.similar(&id, 5, &Access::All).expect("similar answers");
+    assert!(!similar.is_empty());
+    assert!(similar.iter().all(|s| s.id != id));
+}
+
 #[test]
 fn schema_version_change_rebuilds_and_first_seen_survives() {
     let (dir, store, _) = index_of("examples", &examples());
