@@ -33,6 +33,27 @@ pub struct FileState {
     pub hash: u64,
 }
 
+/// The fast-field columns a [`FileState`] is read from, opened once per segment.
+struct FileColumns {
+    size: tantivy::columnar::Column<u64>,
+    stamp: tantivy::columnar::Column<i64>,
+    hash: tantivy::columnar::Column<u64>,
+}
+
+impl FileColumns {
+    fn open(ff: &tantivy::fastfield::FastFieldReaders) -> Result<FileColumns> {
+        Ok(FileColumns { size: ff.u64("file_size")?, stamp: ff.i64("file_stamp")?, hash: ff.u64("content_hash")? })
+    }
+
+    fn at(&self, doc: tantivy::DocId) -> FileState {
+        FileState {
+            size: self.size.first(doc).unwrap_or(0),
+            stamp: self.stamp.first(doc).unwrap_or(0),
+            hash: self.hash.first(doc).unwrap_or(0),
+        }
+    }
+}
+
 /// An indexed document's identity and file state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indexed {
@@ -227,9 +248,7 @@ impl Store {
             let ff = seg.fast_fields();
             let (Some(ids), Some(srcs), Some(paths)) = (ff.str("id")?, ff.str("source")?, ff.str("path")?) else { continue };
             let Some(src_ord) = srcs.dictionary().term_ord(source).map_err(|e| Error::Other(e.to_string()))? else { continue };
-            let size = ff.u64("file_size")?;
-            let stamp = ff.i64("file_stamp")?;
-            let hash = ff.u64("content_hash")?;
+            let files = FileColumns::open(ff)?;
             let (id_terms, path_terms) = (terms(&ids)?, terms(&paths)?);
             let alive = seg.alive_bitset();
             for doc in 0..seg.max_doc() {
@@ -238,12 +257,7 @@ impl Store {
                 }
                 let Some(path) = paths.term_ords(doc).next().and_then(|o| path_terms.get(o as usize)) else { continue };
                 let id = ids.term_ords(doc).next().and_then(|o| id_terms.get(o as usize)).cloned().unwrap_or_default();
-                let file = FileState {
-                    size: size.first(doc).unwrap_or(0),
-                    stamp: stamp.first(doc).unwrap_or(0),
-                    hash: hash.first(doc).unwrap_or(0),
-                };
-                out.insert(path.clone(), Indexed { id, file });
+                out.insert(path.clone(), Indexed { id, file: files.at(doc) });
             }
         }
         Ok(out)
@@ -268,12 +282,7 @@ impl Store {
         {
             ids.ord_to_str(o, &mut id).map_err(|e| Error::Other(e.to_string()))?;
         }
-        let file = FileState {
-            size: ff.u64("file_size")?.first(doc).unwrap_or(0),
-            stamp: ff.i64("file_stamp")?.first(doc).unwrap_or(0),
-            hash: ff.u64("content_hash")?.first(doc).unwrap_or(0),
-        };
-        Ok(Some(Indexed { id, file }))
+        Ok(Some(Indexed { id, file: FileColumns::open(ff)?.at(doc) }))
     }
 
     /// Live documents of `source`.
