@@ -116,8 +116,8 @@ pub struct Store {
     /// Default search fields and boosts.
     pub boosts: Vec<(Field, f32)>,
     first_seen: Mutex<HashMap<String, i64>>,
-    /// Facet leaf names per (segment, facet field), read once per segment.
-    pub(crate) facet_names: Mutex<search::FacetNameCache>,
+    /// Facet columns and leaf names per (segment, facet field), read once per segment.
+    pub(crate) facet_cache: Mutex<search::FacetCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -194,7 +194,7 @@ impl Store {
             fields,
             boosts,
             first_seen: Mutex::new(first_seen),
-            facet_names: Mutex::default(),
+            facet_cache: Mutex::default(),
         })
     }
 
@@ -385,7 +385,7 @@ impl Store {
         if let Ok(json) = serde_json::to_string(&lite) {
             t.add_text(f.meta, &json);
         }
-        if let Ok(json) = serde_json::to_string(&search::hit_of(d, 0.0, String::new(), String::new(), None)) {
+        if let Ok(json) = serde_json::to_string(&search::hit_of(d)) {
             t.add_text(f.hit, &json);
         }
         t.add_text(f.raw, &u.raw);

@@ -392,7 +392,7 @@ impl Store {
                 .collect(),
         };
         let facets = facets_of(facet_fruit);
-        self.prune_facet_names(&searcher);
+        self.prune_facet_cache(&searcher);
         let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body).ok();
         if let Some(g) = snippets.as_mut() {
             g.set_max_num_chars(220);
@@ -601,17 +601,15 @@ pub(crate) struct SegFacet {
     names: Vec<String>,
 }
 
-type Leaves = std::sync::Arc<SegFacet>;
-
 /// Facet columns and leaf names by (segment, facet field). Segments never
 /// change, so each is opened and read once; entries of merged-away segments
 /// are dropped as they go.
-pub(crate) type FacetNameCache = HashMap<(tantivy::index::SegmentId, &'static str), Leaves>;
+pub(crate) type FacetCache = HashMap<(tantivy::index::SegmentId, &'static str), std::sync::Arc<SegFacet>>;
 
 impl Store {
-    fn leaves(&self, seg: &tantivy::SegmentReader, field: &'static str) -> tantivy::Result<Leaves> {
+    fn seg_facet(&self, seg: &tantivy::SegmentReader, field: &'static str) -> tantivy::Result<std::sync::Arc<SegFacet>> {
         let key = (seg.segment_id(), field);
-        if let Some(l) = self.facet_names.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        if let Some(l) = self.facet_cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(l);
         }
         let reader = seg.facet_reader(field)?;
@@ -625,16 +623,16 @@ impl Store {
             .fast_fields()
             .str(field)?
             .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("facet column `{field}` is missing")))?;
-        let l: Leaves = std::sync::Arc::new(SegFacet { column, names });
-        if let Ok(mut c) = self.facet_names.lock() {
+        let l = std::sync::Arc::new(SegFacet { column, names });
+        if let Ok(mut c) = self.facet_cache.lock() {
             c.insert(key, l.clone());
         }
         Ok(l)
     }
 
-    /// Forget the names of segments the searcher no longer has.
-    fn prune_facet_names(&self, searcher: &Searcher) {
-        if let Ok(mut c) = self.facet_names.lock()
+    /// Forget the facets of segments the searcher no longer has.
+    fn prune_facet_cache(&self, searcher: &Searcher) {
+        if let Ok(mut c) = self.facet_cache.lock()
             && c.len() > searcher.segment_readers().len() * FACETS.len()
         {
             let live: std::collections::HashSet<_> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
@@ -651,11 +649,11 @@ struct FacetDims<'a>(&'a Store);
 /// One pass over the matches: the count, facet counts and (by relevance) the page.
 type Pass = (usize, FacetFruit, Vec<(f32, DocAddress)>);
 
-/// Per segment and dimension: the leaf names and the count of each ordinal.
-type FacetFruit = Vec<Vec<(Leaves, Vec<u32>)>>;
+/// Per segment and dimension: the segment's facet and the count of each ordinal.
+type FacetFruit = Vec<Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>>;
 
 struct FacetDimsSegment {
-    counts: Vec<(Leaves, Vec<u32>)>,
+    counts: Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>,
 }
 
 impl tantivy::collector::Collector for FacetDims<'_> {
@@ -665,7 +663,7 @@ impl tantivy::collector::Collector for FacetDims<'_> {
     fn for_segment(&self, _ord: u32, seg: &tantivy::SegmentReader) -> tantivy::Result<FacetDimsSegment> {
         let mut counts = Vec::with_capacity(FACETS.len());
         for (_, field) in FACETS {
-            let f = self.0.leaves(seg, field)?;
+            let f = self.0.seg_facet(seg, field)?;
             let n = f.names.len();
             counts.push((f, vec![0u32; n]));
         }
@@ -676,13 +674,13 @@ impl tantivy::collector::Collector for FacetDims<'_> {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<(Leaves, Vec<u32>)>>) -> tantivy::Result<FacetFruit> {
+    fn merge_fruits(&self, fruits: Vec<Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>>) -> tantivy::Result<FacetFruit> {
         Ok(fruits)
     }
 }
 
 impl tantivy::collector::SegmentCollector for FacetDimsSegment {
-    type Fruit = Vec<(Leaves, Vec<u32>)>;
+    type Fruit = Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>;
 
     fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
         for (f, c) in self.counts.iter_mut() {
@@ -733,25 +731,23 @@ fn snippet_window<'a>(text: &'a str, finder: Option<&aho_corasick::AhoCorasick>)
     let Some(m) = finder.and_then(|f| f.find(text)) else {
         // No term as a prefix here (stemming changed it): the opening is as
         // good a place as any, and bounded.
-        let mut end = (BEFORE + AFTER).min(text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        return &text[..end];
+        return &text[..floor_boundary(text, BEFORE + AFTER)];
     };
-    let mut start = m.start().saturating_sub(BEFORE);
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
+    let mut start = floor_boundary(text, m.start().saturating_sub(BEFORE));
     if start > 0 {
         // Begin at a word.
         start = text[start..m.start()].find(char::is_whitespace).map_or(start, |i| start + i + 1);
     }
-    let mut end = (m.start() + AFTER).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    &text[start..floor_boundary(text, m.start() + AFTER)]
+}
+
+/// The largest char boundary of `text` at or below `i` (clamped to its length).
+fn floor_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
     }
-    &text[start..end]
+    i
 }
 
 /// Is an open item past its due date?
@@ -764,8 +760,9 @@ fn facet_leaf(f: &Facet) -> String {
     f.to_path().last().map(|s| s.to_string()).unwrap_or_default()
 }
 
-/// A search hit from a stored model.
-pub fn hit_of(m: &CoeDoc, score: f32, snippet: String, snippet_html: String, first_seen: Option<i64>) -> Hit {
+/// What a result list shows of a document, stored with it at index time;
+/// a search fills in the score, snippet and first-seen date.
+pub fn hit_of(m: &CoeDoc) -> Hit {
     Hit {
         id: m.id.clone(),
         title: m.title.clone(),
@@ -777,11 +774,11 @@ pub fn hit_of(m: &CoeDoc, score: f32, snippet: String, snippet_html: String, fir
         services: m.services.clone(),
         failure_modes: m.failure_modes.clone(),
         summary: m.summary.clone(),
-        snippet,
-        snippet_html,
-        score,
+        snippet: String::new(),
+        snippet_html: String::new(),
+        score: 0.0,
         completeness: m.completeness,
-        first_seen: first_seen.and_then(rfc3339),
+        first_seen: None,
     }
 }
 
