@@ -12,6 +12,14 @@ fn doc(title: &str, word: &str) -> String {
     )
 }
 
+/// `coe serve ROOT --watch native` on a fresh index, ready.
+fn native_server(root: &Path) -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&[root.to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
+    server.wait_ready();
+    (dir, server)
+}
+
 fn ids(server: &Server, q: &str) -> Vec<String> {
     let v = server.json(&format!("/api/v1/search?per_page=100&q={}", crate::util::urlencode(q)));
     v["hits"].as_array().expect("hits").iter().map(|h| h["id"].as_str().expect("id").to_string()).collect()
@@ -60,9 +68,7 @@ fn exercise(server: &Server, root: &Path) {
 #[test]
 fn native_watcher_follows_every_kind_of_change() {
     let tree = copy_tree(&examples());
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
-    server.wait_ready();
+    let (_dir, server) = native_server(tree.path());
     assert_eq!(server.json("/readyz")["sources"][0]["watch"], "native");
     exercise(&server, tree.path());
 }
@@ -217,9 +223,7 @@ fn sigterm_shuts_down_gracefully() {
 #[test]
 fn burst_of_files_converges() {
     let tree = tempfile::tempdir().expect("tree");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
-    server.wait_ready();
+    let (_dir, server) = native_server(tree.path());
     for t in 0..20 {
         let sub = tree.path().join(format!("team-{t}/2025"));
         fs::create_dir_all(&sub).expect("mkdir");
@@ -295,9 +299,7 @@ fn inotify_queue_overflow_triggers_a_rescan() {
 fn slow_writer_ends_with_the_final_content() {
     use std::io::Write;
     let tree = tempfile::tempdir().expect("tree");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
-    server.wait_ready();
+    let (_dir, server) = native_server(tree.path());
     let path = tree.path().join("slow.md");
     let mut f = fs::File::create(&path).expect("create");
     f.write_all(b"# Slow copy\n\n## Summary\n\nquuxslowstart\n").expect("write");
@@ -317,9 +319,7 @@ fn slow_writer_ends_with_the_final_content() {
 #[test]
 fn files_deleted_between_event_and_read() {
     let tree = tempfile::tempdir().expect("tree");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "native"], &dir.path().join("idx"), &[]);
-    server.wait_ready();
+    let (_dir, server) = native_server(tree.path());
     let flicker = tree.path().join("flicker.md");
     let stays = tree.path().join("stays.md");
     for i in 0..300 {
