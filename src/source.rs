@@ -3,10 +3,11 @@
 //! (unchanged files skipped by size, stat stamp and hash; removed files dropped).
 
 use crate::error::{Error, Result};
-use crate::index::{Batch, BatchStats, FileState, Indexed, Store, Upsert};
+use crate::index::{BatchStats, FileState, Indexed, Prepared, Store, Upsert};
 use crate::parse::{self, Defaults};
 use crate::vocab::Vocab;
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -335,6 +336,38 @@ impl Report {
     }
 }
 
+/// Files parsed together on every core during a reconcile.
+const PARSE_CHUNK: usize = 64;
+
+/// What reading one file during a reconcile came to.
+enum Outcome {
+    /// Same contents and id as indexed.
+    Unchanged,
+    /// A document to stage, and whether it was read with warnings.
+    Changed(Prepared, bool),
+    /// Not indexable, with the reason.
+    Skipped(String),
+}
+
+/// Read, parse and prepare one file (runs on any thread).
+fn prepare_file(store: &Store, spec: &SourceSpec, vocab: &Vocab, f: &Found, prior: Option<&Indexed>) -> Outcome {
+    match load(spec, &f.rel, &f.abs, vocab) {
+        Ok(mut u) => {
+            if let Some(p) = prior {
+                if unchanged(p, &u) {
+                    return Outcome::Unchanged;
+                }
+                if p.id != u.doc.id {
+                    u.replaces = Some(p.id.clone());
+                }
+            }
+            let warned = u.doc.diagnostics.iter().any(|d| d.level >= crate::model::Level::Warning);
+            Outcome::Changed(store.prepare(&u), warned)
+        }
+        Err(reason) => Outcome::Skipped(reason),
+    }
+}
+
 /// Bring the index in line with the files of `spec`. `progress(done, total)`
 /// is called as files are read.
 pub fn reconcile(
@@ -348,56 +381,54 @@ pub fn reconcile(
     let (files, skipped) = walk(spec)?;
     let state = store.state(&spec.name)?;
     let mut report = Report { seen: files.len() + skipped.len(), skipped, ..Default::default() };
-    let mut present: HashSet<&str> = HashSet::new();
-    let mut batch = Batch::default();
-    let total = files.len();
-    for (i, f) in files.iter().enumerate() {
-        progress(i, total);
-        present.insert(f.rel.as_str());
-        let prior = state.get(&f.rel);
-        if let Some(p) = prior
-            && p.file.size == f.size
-            && p.file.stamp != 0
-            && p.file.stamp == f.stamp
-        {
-            report.unchanged += 1;
-            continue;
-        }
-        match load(spec, &f.rel, &f.abs, vocab) {
-            Ok(mut u) => {
-                if let Some(p) = prior {
-                    if unchanged(p, &u) {
-                        report.unchanged += 1;
-                        continue;
+    let present: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    // Files whose size and trusted stat stamp match the index are not read.
+    let todo: Vec<&Found> = files
+        .iter()
+        .filter(|f| {
+            let same = state.get(&f.rel).is_some_and(|p| p.file.size == f.size && p.file.stamp != 0 && p.file.stamp == f.stamp);
+            report.unchanged += usize::from(same);
+            !same
+        })
+        .collect();
+    let total = todo.len();
+    let mut staging = store.staging();
+    let mut done = 0;
+    // Read, parse and build documents on every core, a chunk at a time and in
+    // walk order (so a duplicate id resolves the same way on every run); the
+    // writer's thread indexes one chunk while the next is parsed.
+    for chunk in todo.chunks(PARSE_CHUNK) {
+        progress(done, total);
+        let outcomes: Vec<Outcome> = chunk.par_iter().map(|f| prepare_file(store, spec, vocab, f, state.get(&f.rel))).collect();
+        for (f, outcome) in chunk.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Unchanged => report.unchanged += 1,
+                Outcome::Changed(p, warned) => {
+                    report.warnings += usize::from(warned);
+                    store.stage(writer, &mut staging, p, now)?;
+                }
+                Outcome::Skipped(reason) => {
+                    if let Some(p) = state.get(&f.rel) {
+                        store.stage_delete(writer, &mut staging, &p.id);
                     }
-                    if p.id != u.doc.id {
-                        u.replaces = Some(p.id.clone());
-                    }
+                    report.skipped.push(Skipped { path: f.rel.clone(), reason });
                 }
-                if u.doc.diagnostics.iter().any(|d| d.level >= crate::model::Level::Warning) {
-                    report.warnings += 1;
-                }
-                batch.upserts.push(u);
-            }
-            Err(reason) => {
-                if let Some(p) = prior {
-                    batch.deletes.push(p.id.clone());
-                }
-                report.skipped.push(Skipped { path: f.rel.clone(), reason });
             }
         }
-        if batch.upserts.len() >= COMMIT_EVERY {
-            let s = store.apply(writer, std::mem::take(&mut batch), now)?;
-            report.add(s);
+        done += chunk.len();
+        if staging.upserts() >= COMMIT_EVERY {
+            report.add(store.commit(writer, std::mem::replace(&mut staging, store.staging()))?);
         }
     }
     progress(total, total);
     for (path, ix) in &state {
         if !present.contains(path.as_str()) {
-            batch.deletes.push(ix.id.clone());
+            store.stage_delete(writer, &mut staging, &ix.id);
         }
     }
-    let s = store.apply(writer, batch, now)?;
-    report.add(s);
+    if staging.is_empty() {
+        return Ok(report);
+    }
+    report.add(store.commit(writer, staging)?);
     Ok(report)
 }

@@ -5,7 +5,6 @@
 //! additions at run time, so extending a vocabulary needs no rebuild.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -97,9 +96,9 @@ pub struct VocabExtension {
     pub services: Vec<String>,
 }
 
-/// A failure-mode rule: all its patterns in one regex, checked when the
-/// vocabulary loads and compiled on first use (a server restarted on an
-/// unchanged corpus parses nothing, so it need not wait for them).
+/// A failure-mode rule: its patterns as one alternation, checked when the
+/// vocabulary loads. All rules are compiled together, on first use, into one
+/// multi-pattern regex ([`Vocab::failure_mode_matches`]).
 #[derive(Debug)]
 pub struct CompiledRule {
     /// Id.
@@ -108,23 +107,13 @@ pub struct CompiledRule {
     pub label: String,
     /// The patterns as one alternation.
     pattern: String,
-    regex: std::sync::OnceLock<Option<Regex>>,
 }
 
-impl CompiledRule {
-    /// The rule's regex (compiled now if this is its first use); `None` when
-    /// it does not compile (syntax is checked at load, so only a size limit
-    /// can do that; the rule then matches nothing, with a warning).
-    pub fn regex(&self) -> Option<&Regex> {
-        self.regex
-            .get_or_init(|| {
-                compile_pattern(&self.pattern)
-                    .map_err(|e| tracing::warn!(rule = %self.id, error = %e, "failure-mode rule does not compile; it matches nothing"))
-                    .ok()
-            })
-            .as_ref()
-    }
-}
+/// Lazy-DFA cache of the failure-mode regex. Every rule in one automaton needs
+/// more than the default 2 MB: with less the cache is cleared over and over,
+/// the search falls back to a far slower engine, and tagging took a third of
+/// parse time. The cache grows only as far as the text needs.
+const FAILURE_DFA_CACHE: usize = 16 << 20;
 
 /// Word boundaries in data patterns are ASCII (`(?-u:\b)`): the fast lazy DFA
 /// cannot run Unicode word boundaries on non-ASCII text and falls back to a
@@ -133,8 +122,19 @@ fn ascii_boundaries(p: &str) -> String {
     p.replace(r"\b", r"(?-u:\b)")
 }
 
-fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&ascii_boundaries(p)).case_insensitive(true).size_limit(4 << 20).build()
+/// One case-insensitive regex matching every rule, one pattern id per rule:
+/// the text is scanned once rather than once per rule.
+fn compile_rules(rules: &[CompiledRule]) -> Result<regex_automata::meta::Regex, String> {
+    let patterns: Vec<String> = rules.iter().map(|r| ascii_boundaries(&r.pattern)).collect();
+    regex_automata::meta::Builder::new()
+        .configure(
+            regex_automata::meta::Config::new()
+                .hybrid_cache_capacity(FAILURE_DFA_CACHE)
+                .nfa_size_limit(Some(rules.len().max(1) * (4 << 20))),
+        )
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
+        .build_many(&patterns)
+        .map_err(|e| e.to_string())
 }
 
 /// A match of a technology alias in a text.
@@ -170,8 +170,11 @@ impl TechMatchers {
                 cs_owner.push(i);
             }
         }
-        let ci = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).build(&ci_pats)?;
-        let cs = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&cs_pats)?;
+        // A full DFA: bigger than the default automaton, but scanning every
+        // section of every document is the hot path of tagging.
+        let dfa = Some(aho_corasick::AhoCorasickKind::DFA);
+        let ci = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).kind(dfa).build(&ci_pats)?;
+        let cs = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(dfa).build(&cs_pats)?;
         Ok(TechMatchers { ci, ci_owner, cs, cs_owner })
     }
 }
@@ -189,6 +192,8 @@ pub struct Vocab {
     matchers: std::sync::OnceLock<Option<TechMatchers>>,
     /// Failure-mode rules.
     pub failure_modes: Vec<CompiledRule>,
+    /// All rules in one regex, built on first use.
+    failure_regex: std::sync::OnceLock<Option<regex_automata::meta::Regex>>,
     /// Known services.
     pub services: Vec<String>,
     services_ac: Option<(AhoCorasick, Vec<usize>)>,
@@ -356,7 +361,7 @@ impl Vocab {
                 }
                 return Err(VocabError::Pattern { id: r.id.clone(), pattern: joined, message: e.to_string() });
             }
-            failure_modes.push(CompiledRule { id: r.id, label: r.label, pattern: joined, regex: std::sync::OnceLock::new() });
+            failure_modes.push(CompiledRule { id: r.id, label: r.label, pattern: joined });
         }
 
         let services = ext.services.clone();
@@ -380,6 +385,7 @@ impl Vocab {
             technologies,
             matchers: std::sync::OnceLock::new(),
             failure_modes,
+            failure_regex: std::sync::OnceLock::new(),
             services,
             services_ac,
             name_index,
@@ -427,6 +433,22 @@ impl Vocab {
         self.matchers
             .get_or_init(|| TechMatchers::new(&self.technologies).map_err(|e| tracing::warn!(error = %e, "technology matchers: {e}")).ok())
             .as_ref()
+    }
+
+    /// The rule (index into [`Vocab::failure_modes`]) of each failure-mode
+    /// match in `text`, left to right, matches not overlapping. Matches
+    /// nothing, with a warning, if the rules exceed the size limit (their
+    /// syntax is checked at load).
+    pub fn failure_mode_matches<'a>(&'a self, text: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.failure_regex
+            .get_or_init(|| {
+                compile_rules(&self.failure_modes)
+                    .map_err(|e| tracing::warn!(error = %e, "failure-mode rules do not compile; no failure modes are tagged"))
+                    .ok()
+            })
+            .as_ref()
+            .into_iter()
+            .flat_map(move |re| re.find_iter(text).map(|m| m.pattern().as_usize()))
     }
 
     /// Every technology mention in `text`, on word boundaries. Ambiguous forms

@@ -76,6 +76,33 @@ pub struct Upsert {
     pub replaces: Option<String>,
 }
 
+/// An upsert turned into its Tantivy document, ready to stage ([`Store::prepare`]).
+pub struct Prepared {
+    id: String,
+    replaces: Option<String>,
+    doc: TantivyDocument,
+}
+
+/// Changes staged on the writer for one commit ([`Store::staging`]).
+pub struct Staging {
+    searcher: tantivy::Searcher,
+    stats: BatchStats,
+    first_seen_changed: bool,
+    upserts: usize,
+}
+
+impl Staging {
+    /// Documents staged so far.
+    pub fn upserts(&self) -> usize {
+        self.upserts
+    }
+
+    /// Nothing staged.
+    pub fn is_empty(&self) -> bool {
+        self.upserts == 0 && self.stats.removed == 0
+    }
+}
+
 /// Changes committed together.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -303,7 +330,7 @@ impl Store {
         self.first_seen.lock().ok().and_then(|m| m.get(id).copied())
     }
 
-    fn to_document(&self, u: &Upsert, first_seen: i64) -> TantivyDocument {
+    fn to_document(&self, u: &Upsert) -> TantivyDocument {
         let f = &self.fields;
         let d = &u.doc;
         let mut t = TantivyDocument::default();
@@ -371,7 +398,6 @@ impl Store {
             t.add_date(f.date, DateTime::from_timestamp_secs(ts));
             t.add_facet(f.f_year, Facet::from_path([date.format("%Y").to_string()]));
         }
-        t.add_date(f.first_seen, DateTime::from_timestamp_secs(first_seen));
         t.add_u64(f.completeness, d.completeness as u64);
         t.add_u64(f.open_actions, d.action_items.iter().filter(|a| a.status == ActionStatus::Open).count() as u64);
         t.add_u64(f.file_size, u.file.size);
@@ -392,50 +418,74 @@ impl Store {
         t
     }
 
+    /// Build an upsert's Tantivy document (everything but the first-seen
+    /// date): the CPU-heavy half of indexing, safe to run on any thread.
+    pub fn prepare(&self, u: &Upsert) -> Prepared {
+        Prepared { id: u.doc.id.clone(), replaces: u.replaces.clone(), doc: self.to_document(u) }
+    }
+
+    /// Start staging changes for one commit.
+    pub fn staging(&self) -> Staging {
+        Staging { searcher: self.reader.searcher(), stats: BatchStats::default(), first_seen_changed: false, upserts: 0 }
+    }
+
+    /// Stage the removal of a document.
+    pub fn stage_delete(&self, writer: &mut IndexWriter, staging: &mut Staging, id: &str) {
+        writer.delete_term(Term::from_field_text(self.fields.id, id));
+        staging.stats.removed += 1;
+    }
+
+    /// Stage a prepared document (replacing any document with its id, or the
+    /// id it replaces); the writer's thread starts indexing it at once.
+    pub fn stage(&self, writer: &mut IndexWriter, staging: &mut Staging, p: Prepared, now: i64) -> Result<()> {
+        let Prepared { id, replaces, mut doc } = p;
+        if let Some(old) = &replaces {
+            writer.delete_term(Term::from_field_text(self.fields.id, old));
+        }
+        let term = Term::from_field_text(self.fields.id, &id);
+        if staging.searcher.doc_freq(&term).unwrap_or(0) > 0 {
+            staging.stats.updated += 1;
+        } else {
+            staging.stats.added += 1;
+        }
+        writer.delete_term(term);
+        let fs = {
+            let mut first_seen = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
+            *first_seen.entry(id).or_insert_with(|| {
+                staging.first_seen_changed = true;
+                now
+            })
+        };
+        doc.add_date(self.fields.first_seen, DateTime::from_timestamp_secs(fs));
+        writer.add_document(doc)?;
+        staging.upserts += 1;
+        Ok(())
+    }
+
     /// Apply a batch with one commit, persist first-seen dates, reload the reader.
     pub fn apply(&self, writer: &mut IndexWriter, batch: Batch, now: i64) -> Result<BatchStats> {
-        let mut stats = BatchStats::default();
         if batch.is_empty() {
-            return Ok(stats);
+            return Ok(BatchStats::default());
         }
-        let existing: std::collections::HashSet<String> = {
-            let searcher = self.reader.searcher();
-            let mut s = std::collections::HashSet::new();
-            for u in &batch.upserts {
-                let term = Term::from_field_text(self.fields.id, &u.doc.id);
-                if searcher.doc_freq(&term).unwrap_or(0) > 0 {
-                    s.insert(u.doc.id.clone());
-                }
-            }
-            s
-        };
-        let mut seen_changed = false;
-        {
-            let mut first_seen = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
-            for id in &batch.deletes {
-                writer.delete_term(Term::from_field_text(self.fields.id, id));
-                stats.removed += 1;
-            }
-            for u in &batch.upserts {
-                if let Some(old) = &u.replaces {
-                    writer.delete_term(Term::from_field_text(self.fields.id, old));
-                }
-                writer.delete_term(Term::from_field_text(self.fields.id, &u.doc.id));
-                let fs = *first_seen.entry(u.doc.id.clone()).or_insert_with(|| {
-                    seen_changed = true;
-                    now
-                });
-                writer.add_document(self.to_document(u, fs))?;
-                if existing.contains(&u.doc.id) {
-                    stats.updated += 1;
-                } else {
-                    stats.added += 1;
-                }
-            }
-            if seen_changed {
-                let json = serde_json::to_vec(&*first_seen).map_err(|e| Error::Other(e.to_string()))?;
-                write_atomic(&self.dir.join(FIRST_SEEN_FILE), &json)?;
-            }
+        let mut staging = self.staging();
+        for id in &batch.deletes {
+            self.stage_delete(writer, &mut staging, id);
+        }
+        for u in &batch.upserts {
+            self.stage(writer, &mut staging, self.prepare(u), now)?;
+        }
+        self.commit(writer, staging)
+    }
+
+    /// Commit what was staged: first-seen dates first, then the index; the
+    /// reader is reloaded. On failure the writer is rolled back (the last good
+    /// commit keeps being served) and must be replaced by the caller.
+    pub fn commit(&self, writer: &mut IndexWriter, staging: Staging) -> Result<BatchStats> {
+        if staging.first_seen_changed {
+            let first_seen = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
+            let json = serde_json::to_vec(&*first_seen).map_err(|e| Error::Other(e.to_string()))?;
+            drop(first_seen);
+            write_atomic(&self.dir.join(FIRST_SEEN_FILE), &json)?;
         }
         crate::failpoint("before-commit");
         if crate::failpoint("commit") {
@@ -448,6 +498,6 @@ impl Store {
             return Err(e.into());
         }
         self.reader.reload()?;
-        Ok(stats)
+        Ok(staging.stats)
     }
 }

@@ -54,23 +54,27 @@ pub fn technologies(vocab: &Vocab, parts: &[Weighted]) -> (Vec<String>, Vec<Evid
 /// Failure modes whose rules score at least 2 (a mention in a root-cause
 /// section counts 3, in the summary or title 2, elsewhere 1). At most four.
 pub fn failure_modes(vocab: &Vocab, parts: &[Weighted]) -> Vec<String> {
-    let mut scored: Vec<(f32, usize)> = Vec::new();
-    for (i, rule) in vocab.failure_modes.iter().enumerate() {
-        let mut s = 0.0f32;
-        for p in parts {
-            let w = match p.kind {
-                "root_cause" | "five_whys" | "trigger" | "contributing_factors" => 3.0,
-                "title" | "summary" => 2.0,
-                "appendix" | "faq" => 0.3,
-                _ => 1.0,
-            };
-            let n = rule.regex().map_or(0, |re| re.find_iter(p.text).take(10).count());
-            s += w * n as f32;
-        }
-        if s >= 2.0 {
-            scored.push((s, i));
+    let mut score = vec![0.0f32; vocab.failure_modes.len()];
+    let mut counted = vec![0u8; vocab.failure_modes.len()];
+    for p in parts {
+        let w = match p.kind {
+            "root_cause" | "five_whys" | "trigger" | "contributing_factors" => 3.0,
+            "title" | "summary" => 2.0,
+            "appendix" | "faq" => 0.3,
+            _ => 1.0,
+        };
+        counted.fill(0);
+        for rule in vocab.failure_mode_matches(p.text) {
+            // At most ten matches of a rule count per part.
+            if let (Some(n), Some(s)) = (counted.get_mut(rule), score.get_mut(rule))
+                && *n < 10
+            {
+                *n += 1;
+                *s += w;
+            }
         }
     }
+    let mut scored: Vec<(f32, usize)> = score.into_iter().enumerate().filter(|(_, s)| *s >= 2.0).map(|(i, s)| (s, i)).collect();
     scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
     scored.into_iter().take(4).map(|(_, i)| vocab.failure_modes[i].id.clone()).collect()
 }
