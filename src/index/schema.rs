@@ -68,48 +68,46 @@ pub fn register_tokenizers(index: &tantivy::Index) {
 }
 
 /// English (Snowball) stemming, as Tantivy's `Stemmer` does it, with a memo
-/// of the words already stemmed: prose repeats its words, and stemming was the
-/// largest cost of indexing (every section is indexed twice, into `body` and
-/// its own field). The terms are the same as the plain stemmer's.
+/// of the words already stemmed on this thread: prose repeats its words, and
+/// stemming was the largest cost of indexing (every section is indexed twice,
+/// into `body` and its own field) and of snippets (analyzers are cloned per
+/// query, so the memo lives with the thread, not the analyzer). The terms are
+/// the same as the plain stemmer's.
 #[derive(Clone, Copy, Debug)]
 pub struct CachedStemmer;
 
-/// Words remembered per analyzer before the memo starts over.
+/// Words remembered per thread before the memo starts over.
 const STEM_MEMO: usize = 1 << 16;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> = std::cell::RefCell::default();
+}
 
 impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
 
     fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter { inner, memo: rustc_hash::FxHashMap::default() }
+        CachedStemmerFilter { inner }
     }
 }
 
 /// [`CachedStemmer`] applied to a tokenizer.
+#[derive(Clone)]
 pub struct CachedStemmerFilter<T> {
     inner: T,
-    memo: rustc_hash::FxHashMap<Box<str>, Box<str>>,
-}
-
-impl<T: Clone> Clone for CachedStemmerFilter<T> {
-    /// A clone starts with an empty memo (analyzers are cloned per query).
-    fn clone(&self) -> Self {
-        CachedStemmerFilter { inner: self.inner.clone(), memo: rustc_hash::FxHashMap::default() }
-    }
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemmerStream<'a, T::TokenStream<'a>>;
+    type TokenStream<'a> = CachedStemmerStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        CachedStemmerStream { tail: self.inner.token_stream(text), memo: &mut self.memo }
+        CachedStemmerStream { tail: self.inner.token_stream(text) }
     }
 }
 
 /// The token stream of [`CachedStemmerFilter`].
-pub struct CachedStemmerStream<'a, T> {
+pub struct CachedStemmerStream<T> {
     tail: T,
-    memo: &'a mut rustc_hash::FxHashMap<Box<str>, Box<str>>,
 }
 
 fn english() -> &'static frostem::Stemmer {
@@ -117,26 +115,32 @@ fn english() -> &'static frostem::Stemmer {
     STEMMER.get_or_init(|| frostem::Stemmer::new(frostem::Algorithm::English))
 }
 
-impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
+/// Replace `word` by its stem, from the thread's memo when it is there.
+fn stem_in_place(word: &mut String) {
+    MEMO.with_borrow_mut(|memo| {
+        if let Some(stem) = memo.get(word.as_str()) {
+            if **stem != **word {
+                word.clear();
+                word.push_str(stem);
+            }
+            return;
+        }
+        let stem: Box<str> = english().stem(word).into();
+        if memo.len() >= STEM_MEMO {
+            memo.clear();
+        }
+        memo.insert(word.as_str().into(), stem.clone());
+        word.clear();
+        word.push_str(&stem);
+    });
+}
+
+impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
-        let token = self.tail.token_mut();
-        if let Some(stem) = self.memo.get(token.text.as_str()) {
-            if **stem != *token.text {
-                token.text.clear();
-                token.text.push_str(stem);
-            }
-        } else {
-            let stem: Box<str> = english().stem(&token.text).into();
-            if self.memo.len() >= STEM_MEMO {
-                self.memo.clear();
-            }
-            self.memo.insert(token.text.as_str().into(), stem.clone());
-            token.text.clear();
-            token.text.push_str(&stem);
-        }
+        stem_in_place(&mut self.tail.token_mut().text);
         true
     }
 
