@@ -8,7 +8,6 @@ use crate::parse::{self, Defaults};
 use crate::vocab::Vocab;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 use tantivy::IndexWriter;
@@ -90,8 +89,6 @@ pub fn globset(patterns: &[String], what: &str) -> Result<Option<GlobSet>> {
 pub struct Found {
     /// Path relative to the root, `/`-separated.
     pub rel: String,
-    /// Absolute path.
-    pub abs: PathBuf,
     /// Size.
     pub size: u64,
     /// Stat fingerprint, see [`stamp`].
@@ -218,6 +215,9 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
         }
         true
     });
+    // The walk reads directories only (entry types come from readdir); the
+    // files are stat'ed afterwards on every core, a path lookup each.
+    let mut candidates = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -242,9 +242,19 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
             }
             continue;
         }
-        match entry.metadata() {
-            Ok(m) => found.push(Found { rel, abs: entry.path().to_path_buf(), size: m.len(), stamp: stamp(&m) }),
-            Err(e) => skipped.push(Skipped { path: rel, reason: format!("unreadable: {e}") }),
+        candidates.push(rel);
+    }
+    let stats: Vec<std::result::Result<Found, Skipped>> = candidates
+        .into_par_iter()
+        .map(|rel| match std::fs::metadata(root.join(&rel)) {
+            Ok(m) => Ok(Found { size: m.len(), stamp: stamp(&m), rel }),
+            Err(e) => Err(Skipped { reason: format!("unreadable: {e}"), path: rel }),
+        })
+        .collect();
+    for r in stats {
+        match r {
+            Ok(f) => found.push(f),
+            Err(s) => skipped.push(s),
         }
     }
     for path in outside.into_inner() {
@@ -351,7 +361,7 @@ enum Outcome {
 
 /// Read, parse and prepare one file (runs on any thread).
 fn prepare_file(store: &Store, spec: &SourceSpec, vocab: &Vocab, f: &Found, prior: Option<&Indexed>) -> Outcome {
-    match load(spec, &f.rel, &f.abs, vocab) {
+    match load(spec, &f.rel, &spec.root.join(&f.rel), vocab) {
         Ok(mut u) => {
             if let Some(p) = prior {
                 if unchanged(p, &u) {
@@ -378,10 +388,10 @@ pub fn reconcile(
     now: i64,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Report> {
-    let (files, skipped) = walk(spec)?;
-    let state = store.state(&spec.name)?;
+    // The walk is mostly system calls, reading the index state all CPU: both at once.
+    let (walked, state) = rayon::join(|| walk(spec), || store.state(&spec.name));
+    let ((files, skipped), state) = (walked?, state?);
     let mut report = Report { seen: files.len() + skipped.len(), skipped, ..Default::default() };
-    let present: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
     // Files whose size and trusted stat stamp match the index are not read.
     let todo: Vec<&Found> = files
         .iter()
@@ -422,13 +432,14 @@ pub fn reconcile(
     }
     progress(total, total);
     for (path, ix) in &state {
-        if !present.contains(path.as_str()) {
+        // `files` is sorted by path.
+        if files.binary_search_by(|f| f.rel.as_str().cmp(path)).is_err() {
             store.stage_delete(writer, &mut staging, &ix.id);
         }
     }
-    if staging.is_empty() {
-        return Ok(report);
+    crate::drop_in_background((files, state));
+    if !staging.is_empty() {
+        report.add(store.commit(writer, staging)?);
     }
-    report.add(store.commit(writer, staging)?);
     Ok(report)
 }

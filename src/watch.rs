@@ -122,6 +122,7 @@ impl Ingest {
         metrics: Arc<Metrics>,
     ) -> crate::Result<Ingest> {
         let writer = store.writer()?;
+        let metrics_for_indexer = metrics.clone();
         let (tx, rx) = channel();
         let stop = Arc::new(AtomicBool::new(false));
         let status: SharedStatus = Arc::new(RwLock::new(Status {
@@ -131,6 +132,25 @@ impl Ingest {
                 .collect(),
             ..Default::default()
         }));
+        // The first reconcile of every local source starts at once on the
+        // indexer thread, while the native watchers are set up (notify stats
+        // every entry of a tree to find its folders, as long as a reconcile);
+        // a change made before a watcher is up is caught by one more
+        // reconcile, queued when it is.
+        for (i, s) in sources.iter().enumerate() {
+            if matches!(s.origin, Origin::Local) {
+                tx.send(Msg::Reconcile(i)).map_err(|_| crate::Error::Other("indexer stopped".into()))?;
+            }
+        }
+        let st = status.clone();
+        let indexer = std::thread::Builder::new()
+            .name("coe-indexer".into())
+            .spawn({
+                let retry = tx.clone();
+                let sources = sources.clone();
+                move || indexer_loop(store, vocab, sources, writer, rx, retry, st, metrics_for_indexer)
+            })
+            .map_err(|e| crate::Error::Other(format!("cannot start the indexer thread: {e}")))?;
         let mut watchers: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
         for (i, s) in sources.iter().enumerate() {
             match &s.origin {
@@ -139,7 +159,6 @@ impl Ingest {
                     spawn_git(i, s, url.clone(), branch.clone(), *interval, tx.clone(), status.clone(), stop.clone());
                 }
                 Origin::Local => {
-                    tx.send(Msg::Reconcile(i)).map_err(|_| crate::Error::Other("indexer stopped".into()))?;
                     let (mode, note) = match s.watch {
                         WatchMode::Poll => (WatchMode::Poll, None),
                         WatchMode::Native => (WatchMode::Native, None),
@@ -152,7 +171,10 @@ impl Ingest {
                     let mut note = note;
                     if mode == WatchMode::Native {
                         match native_watcher(i, &s.spec.root, debounce, tx.clone(), metrics.clone()) {
-                            Ok(w) => watchers.push(w),
+                            Ok(w) => {
+                                watchers.push(w);
+                                let _ = tx.send(Msg::Reconcile(i));
+                            }
                             Err(e) => {
                                 tracing::warn!(source = %s.spec.name, error = %e, "native watcher failed; polling instead");
                                 mode = WatchMode::Poll;
@@ -172,14 +194,6 @@ impl Ingest {
             }
         }
         spawn_timer((0..sources.len()).collect(), reconcile_every, tx.clone(), stop.clone());
-        let st = status.clone();
-        let indexer = std::thread::Builder::new()
-            .name("coe-indexer".into())
-            .spawn({
-                let retry = tx.clone();
-                move || indexer_loop(store, vocab, sources, writer, rx, retry, st, metrics)
-            })
-            .map_err(|e| crate::Error::Other(format!("cannot start the indexer thread: {e}")))?;
         Ok(Ingest { tx, indexer: Some(indexer), stop, _watchers: watchers, status })
     }
 
@@ -502,7 +516,7 @@ fn run_batch(store: &Store, writer: &mut tantivy::IndexWriter, name: &str, batch
 pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, vocab: &Vocab) -> crate::Result<Option<Batch>> {
     let root = std::fs::canonicalize(&spec.root).map_err(|e| crate::Error::io(&spec.root, e))?;
     // The full state only when something disappeared (a directory may have gone).
-    let mut state: Option<HashMap<String, crate::index::Indexed>> = None;
+    let mut state: Option<rustc_hash::FxHashMap<String, crate::index::Indexed>> = None;
     let mut batch = Batch::default();
     let mut deleted: BTreeSet<String> = BTreeSet::new();
     for abs in paths {

@@ -8,8 +8,8 @@ pub mod search;
 
 use crate::error::{Error, Result};
 use crate::model::{ActionStatus, CoeDoc};
+use rustc_hash::FxHashMap;
 use schema::Fields;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tantivy::schema::{Facet, Field, Term};
@@ -142,7 +142,7 @@ pub struct Store {
     pub fields: Fields,
     /// Default search fields and boosts.
     pub boosts: Vec<(Field, f32)>,
-    first_seen: Mutex<HashMap<String, i64>>,
+    first_seen: Mutex<FxHashMap<String, i64>>,
     /// Facet columns and leaf names per (segment, facet field), read once per segment.
     pub(crate) facet_cache: Mutex<search::FacetCache>,
 }
@@ -212,7 +212,7 @@ impl Store {
             .collect();
         let first_seen = std::fs::read(dir.join(FIRST_SEEN_FILE))
             .ok()
-            .and_then(|b| serde_json::from_slice::<HashMap<String, i64>>(&b).ok())
+            .and_then(|b| serde_json::from_slice::<FxHashMap<String, i64>>(&b).ok())
             .unwrap_or_default();
         Ok(Store {
             dir: dir.to_path_buf(),
@@ -260,9 +260,9 @@ impl Store {
     /// Every indexed document of `source`, by relative path. Reads each
     /// segment's dictionaries in order (a per-document `ord_to_str` is a
     /// dictionary seek each, which made this the slowest part of a restart).
-    pub fn state(&self, source: &str) -> Result<HashMap<String, Indexed>> {
+    pub fn state(&self, source: &str) -> Result<FxHashMap<String, Indexed>> {
         let searcher = self.reader.searcher();
-        let mut out = HashMap::new();
+        let mut out = FxHashMap::default();
         let terms = |col: &tantivy::columnar::StrColumn| -> Result<Vec<String>> {
             let mut v = Vec::with_capacity(col.num_terms());
             let mut st = col.dictionary().stream().map_err(|e| Error::Other(e.to_string()))?;
@@ -286,6 +286,7 @@ impl Store {
                 let id = ids.term_ords(doc).next().and_then(|o| id_terms.get(o as usize)).cloned().unwrap_or_default();
                 out.insert(path.clone(), Indexed { id, file: files.at(doc) });
             }
+            crate::drop_in_background((id_terms, path_terms));
         }
         Ok(out)
     }

@@ -450,7 +450,8 @@ fn collect(paths: &[PathBuf], cfg: &LintConfig) -> anyhow::Result<Vec<(String, P
                 }
             }
             for f in found {
-                out.push((show_path(&path.join(&f.rel)), f.abs));
+                let file = path.join(&f.rel);
+                out.push((show_path(&file), file));
             }
         } else {
             out.push((show_path(path), path.clone()));
