@@ -18,8 +18,37 @@ use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDo
 /// Memory budget of the index writer.
 pub const WRITER_BUDGET: usize = 64 * 1024 * 1024;
 
-/// More segments than this after a reconcile get merged into one.
+/// More segments than this after a reconcile get merged (see [`segment_plan`]).
 pub const MAX_SEGMENTS: usize = 4;
+
+/// A segment is searched by one thread; an index is split into one segment
+/// per core, but no segment is made smaller than this many documents (below
+/// it, handing a segment to another thread costs more than it saves).
+pub const MIN_PARALLEL_DOCS: u32 = 5_000;
+
+/// Threads that search segments side by side: one per core.
+pub fn search_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The merges that bring an index to one segment per search thread, of
+/// about equal size (or fewer, so that none is under [`MIN_PARALLEL_DOCS`]):
+/// segments are dealt, largest first, to the group with the fewest documents;
+/// each group of two or more is one merge.
+pub fn segment_plan(metas: &[tantivy::index::SegmentMeta], threads: usize) -> Vec<Vec<tantivy::index::SegmentId>> {
+    let total: u32 = metas.iter().map(|m| m.num_docs()).sum();
+    let k = threads.min((total / MIN_PARALLEL_DOCS) as usize).max(1);
+    let mut sorted: Vec<&tantivy::index::SegmentMeta> = metas.iter().collect();
+    sorted.sort_by_key(|m| std::cmp::Reverse(m.num_docs()));
+    let mut groups: Vec<(u32, Vec<tantivy::index::SegmentId>)> = vec![(0, Vec::new()); k];
+    for m in sorted {
+        if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
+            g.0 += m.num_docs();
+            g.1.push(m.id());
+        }
+    }
+    groups.into_iter().map(|g| g.1).filter(|g| g.len() > 1).collect()
+}
 
 /// What reconcile needs to know about an indexed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -145,6 +174,8 @@ pub struct Store {
     first_seen: Mutex<FxHashMap<String, i64>>,
     /// Facet columns and leaf names per (segment, facet field), read once per segment.
     pub(crate) facet_cache: Mutex<search::FacetCache>,
+    /// Search threads, when there is more than one core.
+    pool: Option<tantivy::Executor>,
 }
 
 impl std::fmt::Debug for Store {
@@ -203,6 +234,7 @@ impl Store {
         };
         write_atomic(&version_path, decl.version.to_string().as_bytes())?;
         schema::register_tokenizers(&index);
+        let pool = if search_threads() > 1 { Some(tantivy::Executor::multi_thread(search_threads(), "coe-search-")?) } else { None };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let boosts = decl
             .field
@@ -222,7 +254,29 @@ impl Store {
             boosts,
             first_seen: Mutex::new(first_seen),
             facet_cache: Mutex::default(),
+            pool,
         })
+    }
+
+    /// Run a collector, over several segments side by side (one segment
+    /// stays on the calling thread: waking another costs more than it saves).
+    pub fn collect<C: tantivy::collector::Collector>(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn tantivy::query::Query,
+        collector: &C,
+    ) -> tantivy::Result<C::Fruit> {
+        match &self.pool {
+            Some(pool) if searcher.segment_readers().len() > 1 => {
+                let scoring = if collector.requires_scoring() {
+                    tantivy::query::EnableScoring::enabled_from_searcher(searcher)
+                } else {
+                    tantivy::query::EnableScoring::disabled_from_searcher(searcher)
+                };
+                searcher.search_with_executor(query, collector, pool, scoring)
+            }
+            _ => searcher.search(query, collector),
+        }
     }
 
     /// Take the single writer; a clear error when another process has it.
@@ -235,22 +289,27 @@ impl Store {
     }
 
     /// Bulk indexing leaves a segment per commit and every query pays per
-    /// segment, so: merge all segments into one when there are more than [`MAX_SEGMENTS`], without
-    /// waiting (the merge runs on the writer's merge thread; searches keep
-    /// using the old segments until it is done). A merge already running on
-    /// some of them makes this a no-op.
+    /// segment, so when there are more than [`MAX_SEGMENTS`] they are merged
+    /// into the layout of [`segment_plan`], without waiting (merges run
+    /// on the writer's merge threads; searches keep using the old segments
+    /// until they are done). A merge already running on some of them makes
+    /// this a no-op.
     pub fn compact(&self, writer: &mut IndexWriter) {
-        let Ok(ids) = self.index.searchable_segment_ids() else { return };
-        if ids.len() > MAX_SEGMENTS {
-            drop(writer.merge(&ids));
+        let Ok(metas) = self.index.searchable_segment_metas() else { return };
+        if metas.len() > MAX_SEGMENTS {
+            for group in segment_plan(&metas, search_threads()) {
+                drop(writer.merge(&group));
+            }
         }
     }
 
-    /// Finish a bulk load: merge all segments into one and wait for it.
+    /// Finish a bulk load: merge the segments into the layout of
+    /// [`segment_plan`] (the merges run side by side) and wait for it.
     pub fn finish_bulk(&self, mut writer: IndexWriter) -> Result<()> {
-        let ids = self.index.searchable_segment_ids()?;
-        if ids.len() > 1 {
-            writer.merge(&ids).wait()?;
+        let metas = self.index.searchable_segment_metas()?;
+        let merges: Vec<_> = segment_plan(&metas, search_threads()).iter().map(|group| writer.merge(group)).collect();
+        for m in merges {
+            m.wait()?;
         }
         writer.wait_merging_threads()?;
         self.reader.reload()?;
@@ -500,5 +559,40 @@ impl Store {
         }
         self.reader.reload()?;
         Ok(staging.stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metas(sizes: &[u32]) -> Vec<tantivy::index::SegmentMeta> {
+        let index = Index::create_in_ram(tantivy::schema::Schema::builder().build());
+        sizes.iter().map(|&n| index.new_segment_meta(tantivy::index::SegmentId::generate_random(), n)).collect()
+    }
+
+    fn plan_sizes(sizes: &[u32], threads: usize) -> Vec<u32> {
+        let m = metas(sizes);
+        let mut out: Vec<u32> = segment_plan(&m, threads)
+            .iter()
+            .map(|g| g.iter().map(|id| m.iter().find(|x| x.id() == *id).map_or(0, |x| x.num_docs())).sum())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// A bulk load ends with one segment per core, of about equal size, and a
+    /// small index stays in one segment.
+    #[test]
+    fn segments_are_planned_per_core_and_never_too_small() {
+        let bulk = vec![2_000; 50];
+        assert_eq!(plan_sizes(&bulk, 2), vec![50_000, 50_000]);
+        assert_eq!(plan_sizes(&bulk, 1), vec![100_000]);
+        // 6k documents: one segment, however many cores.
+        assert_eq!(plan_sizes(&[2_000, 2_000, 2_000], 8), vec![6_000]);
+        // Already in shape: nothing to merge.
+        assert!(plan_sizes(&[50_000, 50_000], 2).is_empty());
+        // New small segments join the lighter group only.
+        assert_eq!(plan_sizes(&[50_000, 40_000, 10, 10], 2), vec![40_020]);
     }
 }

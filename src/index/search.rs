@@ -356,9 +356,9 @@ impl Store {
         let pass = |q: &dyn Query| -> Result<Pass> {
             if one_pass {
                 let top = TopDocs::with_limit(per_page).and_offset(offset).order_by_score();
-                Ok(searcher.search(q, &(Count, FacetDims(self), top)).map_err(query_error)?)
+                Ok(self.collect(&searcher, q, &(Count, FacetDims(self), top)).map_err(query_error)?)
             } else {
-                let (n, f) = searcher.search(q, &(Count, FacetDims(self))).map_err(query_error)?;
+                let (n, f) = self.collect(&searcher, q, &(Count, FacetDims(self))).map_err(query_error)?;
                 Ok((n, f, Vec::new()))
             }
         };
@@ -516,7 +516,7 @@ impl Store {
         if let Some(a) = self.access_query(access) {
             q.push((Occur::Must, a));
         }
-        let top = searcher.search(&BooleanQuery::new(q), &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score())?;
+        let top = self.collect(&searcher, &BooleanQuery::new(q), &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score())?;
         let mut out = Vec::new();
         for (score, a) in top {
             let d: TantivyDocument = searcher.doc(a)?;
