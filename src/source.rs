@@ -8,6 +8,7 @@ use crate::parse::{self, Defaults};
 use crate::vocab::Vocab;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 use tantivy::IndexWriter;
@@ -388,19 +389,28 @@ pub fn reconcile(
     now: i64,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Report> {
-    // The walk is mostly system calls, reading the index state all CPU: both at once.
-    let (walked, state) = rayon::join(|| walk(spec), || store.state(&spec.name));
-    let ((files, skipped), state) = (walked?, state?);
+    let (files, skipped) = walk(spec)?;
     let mut report = Report { seen: files.len() + skipped.len(), skipped, ..Default::default() };
-    // Files whose size and trusted stat stamp match the index are not read.
-    let todo: Vec<&Found> = files
-        .iter()
-        .filter(|f| {
-            let same = state.get(&f.rel).is_some_and(|p| p.file.size == f.size && p.file.stamp != 0 && p.file.stamp == f.stamp);
-            report.unchanged += usize::from(same);
-            !same
-        })
-        .collect();
+    // Compare with the index without a map of it: each indexed path is looked
+    // up in the sorted walk. Files whose size and trusted stat stamp match are
+    // not read; the id is fetched only for documents that change or go.
+    let mut same = vec![false; files.len()];
+    let mut priors: FxHashMap<usize, Indexed> = FxHashMap::default();
+    let mut gone: Vec<String> = Vec::new();
+    store.scan(&spec.name, |e| match files.binary_search_by(|f| f.rel.as_str().cmp(e.path)) {
+        Ok(i) => {
+            let f = &files[i];
+            if e.file.size == f.size && e.file.stamp != 0 && e.file.stamp == f.stamp {
+                same[i] = true;
+            } else {
+                priors.insert(i, e.indexed());
+            }
+        }
+        Err(_) => gone.push(e.id()),
+    })?;
+    report.unchanged = same.iter().filter(|s| **s).count();
+    let todo: Vec<(&Found, Option<&Indexed>)> =
+        files.iter().enumerate().filter(|(i, _)| !same[*i]).map(|(i, f)| (f, priors.get(&i))).collect();
     let total = todo.len();
     let mut staging = store.staging();
     let mut done = 0;
@@ -409,8 +419,8 @@ pub fn reconcile(
     // writer's thread indexes one chunk while the next is parsed.
     for chunk in todo.chunks(PARSE_CHUNK) {
         progress(done, total);
-        let outcomes: Vec<Outcome> = chunk.par_iter().map(|f| prepare_file(store, spec, vocab, f, state.get(&f.rel))).collect();
-        for (f, outcome) in chunk.iter().zip(outcomes) {
+        let outcomes: Vec<Outcome> = chunk.par_iter().map(|(f, prior)| prepare_file(store, spec, vocab, f, *prior)).collect();
+        for ((f, prior), outcome) in chunk.iter().zip(outcomes) {
             match outcome {
                 Outcome::Unchanged => report.unchanged += 1,
                 Outcome::Changed(p, warned) => {
@@ -418,7 +428,7 @@ pub fn reconcile(
                     store.stage(writer, &mut staging, p, now)?;
                 }
                 Outcome::Skipped(reason) => {
-                    if let Some(p) = state.get(&f.rel) {
+                    if let Some(p) = prior {
                         store.stage_delete(writer, &mut staging, &p.id);
                     }
                     report.skipped.push(Skipped { path: f.rel.clone(), reason });
@@ -431,13 +441,11 @@ pub fn reconcile(
         }
     }
     progress(total, total);
-    for (path, ix) in &state {
-        // `files` is sorted by path.
-        if files.binary_search_by(|f| f.rel.as_str().cmp(path)).is_err() {
-            store.stage_delete(writer, &mut staging, &ix.id);
-        }
+    for id in &gone {
+        store.stage_delete(writer, &mut staging, id);
     }
-    crate::drop_in_background((files, state));
+    drop(todo);
+    crate::drop_in_background((files, priors));
     if !staging.is_empty() {
         report.add(store.commit(writer, staging)?);
     }

@@ -92,6 +92,32 @@ pub struct Indexed {
     pub file: FileState,
 }
 
+/// A live document as [`Store::scan`] reports it.
+pub struct Entry<'a> {
+    /// Path relative to the source root.
+    pub path: &'a str,
+    /// File state when indexed.
+    pub file: FileState,
+    ids: &'a tantivy::columnar::StrColumn,
+    doc: tantivy::DocId,
+}
+
+impl Entry<'_> {
+    /// The document's id (a dictionary lookup).
+    pub fn id(&self) -> String {
+        let mut id = String::new();
+        if let Some(o) = self.ids.term_ords(self.doc).next() {
+            let _ = self.ids.ord_to_str(o, &mut id);
+        }
+        id
+    }
+
+    /// Id and file state.
+    pub fn indexed(&self) -> Indexed {
+        Indexed { id: self.id(), file: self.file }
+    }
+}
+
 /// One document to add or replace.
 #[derive(Debug, Clone)]
 pub struct Upsert {
@@ -171,7 +197,11 @@ pub struct Store {
     pub fields: Fields,
     /// Default search fields and boosts.
     pub boosts: Vec<(Field, f32)>,
-    first_seen: Mutex<FxHashMap<String, i64>>,
+    /// First-seen dates of every id ever indexed (they outlive a rebuild),
+    /// read from `first_seen.json` the first time a document is staged: a
+    /// restart with nothing to index never holds them in memory (searches read
+    /// the date stored with each document).
+    first_seen: Mutex<Option<FxHashMap<String, i64>>>,
     /// Facet columns and leaf names per (segment, facet field), read once per segment.
     pub(crate) facet_cache: Mutex<search::FacetCache>,
     /// Search threads, when there is more than one core.
@@ -242,17 +272,13 @@ impl Store {
             .filter_map(|f| f.boost.map(|b| (f, b)))
             .filter_map(|(f, b)| index.schema().get_field(&f.name).ok().map(|h| (h, b)))
             .collect();
-        let first_seen = std::fs::read(dir.join(FIRST_SEEN_FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<FxHashMap<String, i64>>(&b).ok())
-            .unwrap_or_default();
         Ok(Store {
             dir: dir.to_path_buf(),
             index,
             reader,
             fields,
             boosts,
-            first_seen: Mutex::new(first_seen),
+            first_seen: Mutex::new(None),
             facet_cache: Mutex::default(),
             pool,
         })
@@ -306,13 +332,17 @@ impl Store {
     /// Finish a bulk load: merge the segments into the layout of
     /// [`segment_plan`] (the merges run side by side) and wait for it.
     pub fn finish_bulk(&self, mut writer: IndexWriter) -> Result<()> {
-        let metas = self.index.searchable_segment_metas()?;
-        let merges: Vec<_> = segment_plan(&metas, search_threads()).iter().map(|group| writer.merge(group)).collect();
+        let plan = segment_plan(&self.index.searchable_segment_metas()?, search_threads());
+        let merges: Vec<_> = plan.iter().map(|group| writer.merge(group)).collect();
         for m in merges {
             m.wait()?;
         }
-        writer.wait_merging_threads()?;
+        // Tantivy keeps the files of every segment whose metadata is still
+        // held somewhere (our reader's searcher included): reload first, then
+        // collect, or the merged-away segments stay on disk (twice the index).
         self.reader.reload()?;
+        writer.garbage_collect_files().wait()?;
+        writer.wait_merging_threads()?;
         Ok(())
     }
 
@@ -348,6 +378,43 @@ impl Store {
             crate::drop_in_background((id_terms, path_terms));
         }
         Ok(out)
+    }
+
+    /// Call `f` for every live document of `source`, in path order within
+    /// each segment, without building a map: a restart compares the walk
+    /// with the index through this (paths are read straight from the
+    /// segments' dictionaries; ids only when asked for).
+    pub fn scan(&self, source: &str, mut f: impl FnMut(&Entry<'_>)) -> Result<()> {
+        let searcher = self.reader.searcher();
+        for seg in searcher.segment_readers() {
+            let ff = seg.fast_fields();
+            let (Some(ids), Some(srcs), Some(paths)) = (ff.str("id")?, ff.str("source")?, ff.str("path")?) else { continue };
+            let Some(src_ord) = srcs.dictionary().term_ord(source).map_err(|e| Error::Other(e.to_string()))? else { continue };
+            let files = FileColumns::open(ff)?;
+            let alive = seg.alive_bitset();
+            // Path ord -> document of this source.
+            let mut doc_of = vec![tantivy::TERMINATED; paths.num_terms()];
+            for doc in 0..seg.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) || srcs.term_ords(doc).next() != Some(src_ord) {
+                    continue;
+                }
+                if let Some(slot) = paths.term_ords(doc).next().and_then(|o| doc_of.get_mut(o as usize)) {
+                    *slot = doc;
+                }
+            }
+            let mut st = paths.dictionary().stream().map_err(|e| Error::Other(e.to_string()))?;
+            let mut ord = 0usize;
+            while st.advance() {
+                let doc = doc_of.get(ord).copied().unwrap_or(tantivy::TERMINATED);
+                ord += 1;
+                if doc == tantivy::TERMINATED {
+                    continue;
+                }
+                let Ok(path) = std::str::from_utf8(st.key()) else { continue };
+                f(&Entry { path, file: files.at(doc), ids: &ids, doc });
+            }
+        }
+        Ok(())
     }
 
     /// The indexed document of one path of `source`, if any (a term lookup).
@@ -387,7 +454,31 @@ impl Store {
 
     /// When a document was first indexed (seconds since the epoch).
     pub fn first_seen(&self, id: &str) -> Option<i64> {
-        self.first_seen.lock().ok().and_then(|m| m.get(id).copied())
+        let searcher = self.reader.searcher();
+        let q = tantivy::query::TermQuery::new(Term::from_field_text(self.fields.id, id), tantivy::schema::IndexRecordOption::Basic);
+        let addr = searcher.search(&q, &tantivy::collector::DocSetCollector).ok()?.into_iter().next()?;
+        let col = searcher.segment_reader(addr.segment_ord).fast_fields().date("first_seen").ok()?;
+        col.first(addr.doc_id).map(|d| d.into_timestamp_secs())
+    }
+
+    /// The first-seen date stored with a document.
+    pub fn first_seen_of(&self, doc: &TantivyDocument) -> Option<i64> {
+        use tantivy::schema::document::Value;
+        doc.get_first(self.fields.first_seen).and_then(|v| v.as_datetime()).map(|d| d.into_timestamp_secs())
+    }
+
+    /// The first-seen table, read from disk on first use.
+    fn first_seen_table(&self) -> Result<std::sync::MutexGuard<'_, Option<FxHashMap<String, i64>>>> {
+        let mut table = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
+        if table.is_none() {
+            *table = Some(
+                std::fs::read(self.dir.join(FIRST_SEEN_FILE))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<FxHashMap<String, i64>>(&b).ok())
+                    .unwrap_or_default(),
+            );
+        }
+        Ok(table)
     }
 
     fn to_document(&self, u: &Upsert) -> TantivyDocument {
@@ -510,7 +601,8 @@ impl Store {
         }
         writer.delete_term(term);
         let fs = {
-            let mut first_seen = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
+            let mut table = self.first_seen_table()?;
+            let first_seen = table.get_or_insert_default();
             *first_seen.entry(id).or_insert_with(|| {
                 staging.first_seen_changed = true;
                 now
@@ -542,9 +634,9 @@ impl Store {
     /// commit keeps being served) and must be replaced by the caller.
     pub fn commit(&self, writer: &mut IndexWriter, staging: Staging) -> Result<BatchStats> {
         if staging.first_seen_changed {
-            let first_seen = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
-            let json = serde_json::to_vec(&*first_seen).map_err(|e| Error::Other(e.to_string()))?;
-            drop(first_seen);
+            let table = self.first_seen_table()?;
+            let json = serde_json::to_vec(&*table).map_err(|e| Error::Other(e.to_string()))?;
+            drop(table);
             write_atomic(&self.dir.join(FIRST_SEEN_FILE), &json)?;
         }
         crate::failpoint("before-commit");

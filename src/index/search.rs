@@ -432,7 +432,7 @@ impl Store {
                 _ => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
             };
             hit.score = score;
-            hit.first_seen = self.first_seen(&hit.id).and_then(rfc3339);
+            hit.first_seen = self.first_seen_of(&doc).and_then(rfc3339);
             hits.push(hit);
         }
         Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits, facets })
@@ -551,7 +551,7 @@ impl Store {
         for a in addrs {
             let d: TantivyDocument = searcher.doc(a)?;
             if let Some(m) = self.meta_of(&d) {
-                let fs = self.first_seen(&m.id);
+                let fs = self.first_seen_of(&d);
                 out.push((m, fs));
             }
         }

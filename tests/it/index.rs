@@ -210,3 +210,33 @@ fn second_writer_gets_a_clear_error() {
     let Err(err) = store.writer() else { panic!("second writer must fail") };
     assert!(err.to_string().contains("locked by another process"), "{err}");
 }
+
+/// A bulk load bigger than one commit ends merged, and the merged-away
+/// segments' files are gone from disk (they were kept, doubling the index,
+/// while the merge plan still held their metadata).
+#[test]
+fn bulk_load_merges_and_leaves_no_stale_files() {
+    let src = tempfile::tempdir().expect("tempdir");
+    for i in 0..coe_kb::source::COMMIT_EVERY + 50 {
+        let body = format!("# Incident {i}\n\n## Summary\n\nCache node {i} restarted.\n\n## Root cause\n\nA kernel upgrade.\n");
+        std::fs::write(src.path().join(format!("coe-{i:05}.md")), body).expect("write");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    let mut w = store.writer().expect("writer");
+    let spec = coe_kb::source::SourceSpec::new("bulk", src.path());
+    let vocab = Vocab::builtin().expect("vocab");
+    coe_kb::source::reconcile(&store, &mut w, &spec, &vocab, 0, &|_, _| {}).expect("reconcile");
+    assert!(store.index.searchable_segment_ids().expect("segments").len() >= 2, "two commits, two segments");
+    store.finish_bulk(w).expect("finish");
+    let segments = store.index.searchable_segment_ids().expect("segments");
+    assert_eq!(segments.len(), 1, "under MIN_PARALLEL_DOCS: one segment");
+    let live = segments[0].uuid_string();
+    let stale: Vec<String> = std::fs::read_dir(dir.path().join("index"))
+        .expect("read index dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.len() >= 32 && n.chars().take(32).all(|c| c.is_ascii_hexdigit()) && !n.starts_with(&live))
+        .collect();
+    assert!(stale.is_empty(), "files of merged-away segments left behind: {stale:?}");
+    assert_eq!(store.num_docs() as usize, coe_kb::source::COMMIT_EVERY + 50);
+}
