@@ -47,9 +47,9 @@ pub fn failpoint(name: &str) -> bool {
     false
 }
 
-/// Free a large value on another thread: freeing the walk of a big source and
-/// the dictionaries read from the index (hundreds of thousands of small
-/// strings) took a fifth of a restart on an unchanged corpus.
+/// Free a large value on another thread: freeing the walk of a big source
+/// (hundreds of thousands of small strings) took a noticeable part of a
+/// restart on an unchanged corpus.
 pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
     if let Err(e) = std::thread::Builder::new().name("coe-drop".into()).spawn(move || drop(value)) {
         tracing::debug!(error = %e, "cannot start a thread to free memory; freeing here");

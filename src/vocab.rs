@@ -431,7 +431,11 @@ impl Vocab {
 
     fn matchers(&self) -> Option<&TechMatchers> {
         self.matchers
-            .get_or_init(|| TechMatchers::new(&self.technologies).map_err(|e| tracing::warn!(error = %e, "technology matchers: {e}")).ok())
+            .get_or_init(|| {
+                TechMatchers::new(&self.technologies)
+                    .map_err(|e| tracing::warn!(error = %e, "technology matchers do not build; no technologies are tagged"))
+                    .ok()
+            })
             .as_ref()
     }
 

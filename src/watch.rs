@@ -122,7 +122,6 @@ impl Ingest {
         metrics: Arc<Metrics>,
     ) -> crate::Result<Ingest> {
         let writer = store.writer()?;
-        let metrics_for_indexer = metrics.clone();
         let (tx, rx) = channel();
         let stop = Arc::new(AtomicBool::new(false));
         let status: SharedStatus = Arc::new(RwLock::new(Status {
@@ -146,9 +145,8 @@ impl Ingest {
         let indexer = std::thread::Builder::new()
             .name("coe-indexer".into())
             .spawn({
-                let retry = tx.clone();
-                let sources = sources.clone();
-                move || indexer_loop(store, vocab, sources, writer, rx, retry, st, metrics_for_indexer)
+                let (retry, sources, metrics) = (tx.clone(), sources.clone(), metrics.clone());
+                move || indexer_loop(store, vocab, sources, writer, rx, retry, st, metrics)
             })
             .map_err(|e| crate::Error::Other(format!("cannot start the indexer thread: {e}")))?;
         let mut watchers: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
@@ -515,8 +513,9 @@ fn run_batch(store: &Store, writer: &mut tantivy::IndexWriter, name: &str, batch
 /// needed (a directory changed, or the root itself).
 pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, vocab: &Vocab) -> crate::Result<Option<Batch>> {
     let root = std::fs::canonicalize(&spec.root).map_err(|e| crate::Error::io(&spec.root, e))?;
-    // The full state only when something disappeared (a directory may have gone).
-    let mut state: Option<rustc_hash::FxHashMap<String, crate::index::Indexed>> = None;
+    // Paths that are gone (a file, or a whole directory): their documents are
+    // found in one scan of the index after the loop.
+    let mut gone: Vec<String> = Vec::new();
     let mut batch = Batch::default();
     let mut deleted: BTreeSet<String> = BTreeSet::new();
     for abs in paths {
@@ -565,20 +564,22 @@ pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, 
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // A file, or a whole directory, is gone.
-                let prefix = format!("{rel}/");
-                if state.is_none() {
-                    state = Some(store.state(&spec.name)?);
-                }
-                for (p, ix) in state.iter().flatten() {
-                    if (*p == rel || p.starts_with(&prefix)) && deleted.insert(ix.id.clone()) {
-                        batch.deletes.push(ix.id.clone());
-                    }
-                }
                 batch.upserts.retain(|x| x.doc.path != rel);
+                gone.push(rel);
             }
             Err(e) => tracing::warn!(source = %spec.name, path = %rel, error = %e, "cannot read changed file"),
         }
+    }
+    if !gone.is_empty() {
+        store.scan(&spec.name, |e| {
+            let under = |g: &String| e.path.strip_prefix(g.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            if gone.iter().any(under) {
+                let id = e.id();
+                if deleted.insert(id.clone()) {
+                    batch.deletes.push(id);
+                }
+            }
+        })?;
     }
     let upserted: BTreeSet<&str> = batch.upserts.iter().map(|u| u.doc.id.as_str()).collect();
     batch.deletes.retain(|d| !upserted.contains(d.as_str()));

@@ -346,37 +346,13 @@ impl Store {
         Ok(())
     }
 
-    /// Every indexed document of `source`, by relative path. Reads each
-    /// segment's dictionaries in order (a per-document `ord_to_str` is a
-    /// dictionary seek each, which made this the slowest part of a restart).
+    /// Every indexed document of `source`, by relative path (a map of the
+    /// whole source; reconcile and the watcher use [`Store::scan`] instead).
     pub fn state(&self, source: &str) -> Result<FxHashMap<String, Indexed>> {
-        let searcher = self.reader.searcher();
         let mut out = FxHashMap::default();
-        let terms = |col: &tantivy::columnar::StrColumn| -> Result<Vec<String>> {
-            let mut v = Vec::with_capacity(col.num_terms());
-            let mut st = col.dictionary().stream().map_err(|e| Error::Other(e.to_string()))?;
-            while st.advance() {
-                v.push(String::from_utf8_lossy(st.key()).into_owned());
-            }
-            Ok(v)
-        };
-        for seg in searcher.segment_readers() {
-            let ff = seg.fast_fields();
-            let (Some(ids), Some(srcs), Some(paths)) = (ff.str("id")?, ff.str("source")?, ff.str("path")?) else { continue };
-            let Some(src_ord) = srcs.dictionary().term_ord(source).map_err(|e| Error::Other(e.to_string()))? else { continue };
-            let files = FileColumns::open(ff)?;
-            let (id_terms, path_terms) = (terms(&ids)?, terms(&paths)?);
-            let alive = seg.alive_bitset();
-            for doc in 0..seg.max_doc() {
-                if alive.is_some_and(|a| !a.is_alive(doc)) || srcs.term_ords(doc).next() != Some(src_ord) {
-                    continue;
-                }
-                let Some(path) = paths.term_ords(doc).next().and_then(|o| path_terms.get(o as usize)) else { continue };
-                let id = ids.term_ords(doc).next().and_then(|o| id_terms.get(o as usize)).cloned().unwrap_or_default();
-                out.insert(path.clone(), Indexed { id, file: files.at(doc) });
-            }
-            crate::drop_in_background((id_terms, path_terms));
-        }
+        self.scan(source, |e| {
+            out.insert(e.path.to_string(), e.indexed());
+        })?;
         Ok(out)
     }
 
