@@ -50,6 +50,54 @@ pub fn segment_plan(metas: &[tantivy::index::SegmentMeta], threads: usize) -> Ve
     groups.into_iter().map(|g| g.1).filter(|g| g.len() > 1).collect()
 }
 
+/// The first `N` stored fields of a document, read without the rest.
+/// [`Store::to_document`] writes the stored fields in the order readers need
+/// them (`hit`, `body`, `meta`, `raw`), so a result list reads two fields
+/// and never the Markdown.
+pub(crate) struct Leading<const N: usize>(Vec<(Field, tantivy::schema::OwnedValue)>);
+
+impl<const N: usize> tantivy::schema::document::DocumentDeserialize for Leading<N> {
+    fn deserialize<'de, D>(mut fields: D) -> std::result::Result<Self, tantivy::schema::document::DeserializeError>
+    where
+        D: tantivy::schema::document::DocumentDeserializer<'de>,
+    {
+        let mut v = Vec::with_capacity(N);
+        while v.len() < N {
+            match fields.next_field()? {
+                Some(fv) => v.push(fv),
+                None => break,
+            }
+        }
+        Ok(Leading(v))
+    }
+}
+
+impl<const N: usize> Leading<N> {
+    /// The text of `field`, when it is among the fields read.
+    pub(crate) fn text(&self, field: Field) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).and_then(|(_, v)| match v {
+            tantivy::schema::OwnedValue::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// First-seen dates read from the fast-field column, one column per segment
+/// of a searcher (opened once, not per document).
+pub(crate) struct FirstSeen(Vec<Option<tantivy::columnar::Column<DateTime>>>);
+
+impl FirstSeen {
+    /// The columns of every segment of `searcher`.
+    pub(crate) fn new(searcher: &tantivy::Searcher) -> FirstSeen {
+        FirstSeen(searcher.segment_readers().iter().map(|s| s.fast_fields().date("first_seen").ok()).collect())
+    }
+
+    /// The first-seen date (seconds since the epoch) of the document at `addr`.
+    pub(crate) fn at(&self, addr: tantivy::DocAddress) -> Option<i64> {
+        self.0.get(addr.segment_ord as usize)?.as_ref()?.first(addr.doc_id).map(|d| d.into_timestamp_secs())
+    }
+}
+
 /// What reconcile needs to know about an indexed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileState {
@@ -433,14 +481,7 @@ impl Store {
         let searcher = self.reader.searcher();
         let q = tantivy::query::TermQuery::new(Term::from_field_text(self.fields.id, id), tantivy::schema::IndexRecordOption::Basic);
         let addr = searcher.search(&q, &tantivy::collector::DocSetCollector).ok()?.into_iter().next()?;
-        let col = searcher.segment_reader(addr.segment_ord).fast_fields().date("first_seen").ok()?;
-        col.first(addr.doc_id).map(|d| d.into_timestamp_secs())
-    }
-
-    /// The first-seen date stored with a document.
-    pub fn first_seen_of(&self, doc: &TantivyDocument) -> Option<i64> {
-        use tantivy::schema::document::Value;
-        doc.get_first(self.fields.first_seen).and_then(|v| v.as_datetime()).map(|d| d.into_timestamp_secs())
+        FirstSeen::new(&searcher).at(addr)
     }
 
     /// The first-seen table, read from disk on first use.
@@ -457,10 +498,15 @@ impl Store {
         Ok(table)
     }
 
+    /// The Tantivy document of an upsert. The stored fields go in the order
+    /// readers need them (see [`Leading`]): `hit`, `body`, `meta`, `raw`.
     fn to_document(&self, u: &Upsert) -> TantivyDocument {
         let f = &self.fields;
         let d = &u.doc;
         let mut t = TantivyDocument::default();
+        if let Ok(json) = serde_json::to_string(&search::hit_of(d)) {
+            t.add_text(f.hit, &json);
+        }
         t.add_text(f.id, &d.id);
         t.add_text(f.source, &d.source);
         t.add_text(f.path, &d.path);
@@ -537,9 +583,6 @@ impl Store {
         lite.evidence.clear();
         if let Ok(json) = serde_json::to_string(&lite) {
             t.add_text(f.meta, &json);
-        }
-        if let Ok(json) = serde_json::to_string(&search::hit_of(d)) {
-            t.add_text(f.hit, &json);
         }
         t.add_text(f.raw, &u.raw);
         t

@@ -3,7 +3,7 @@
 //! sorting, pagination, snippets, facet counts; plus detail, similar,
 //! action items and stats reads.
 
-use super::Store;
+use super::{FirstSeen, Leading, Store};
 use crate::error::{Error, Result};
 use crate::model::{ActionItem, ActionStatus, CoeDoc, Visibility};
 use crate::vocab::Vocab;
@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Searcher, Term};
 
 /// Longest accepted query, in bytes.
 pub const MAX_QUERY_LEN: usize = 2000;
@@ -271,7 +271,7 @@ impl Store {
         }
     }
 
-    fn filter_query(&self, req: &SearchRequest) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+    fn filter_query(&self, searcher: &Searcher, req: &SearchRequest) -> Result<Vec<(Occur, Box<dyn Query>)>> {
         let schema = self.index.schema();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (dim, values) in &req.filters {
@@ -304,17 +304,22 @@ impl Store {
             let lo = Bound::Included(Term::from_field_u64(self.fields.completeness, min));
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lo, Bound::Unbounded))));
         }
-        if let Some(access) = self.access_query(&req.access) {
+        if let Some(access) = self.access_query(searcher, &req.access) {
             clauses.push((Occur::Must, access));
         }
         Ok(clauses)
     }
 
-    /// A query matching what `access` may read (None: everything).
-    pub fn access_query(&self, access: &Access) -> Option<Box<dyn Query>> {
-        let public = || -> Box<dyn Query> {
-            Box::new(TermQuery::new(Term::from_field_text(self.fields.visibility, "public"), IndexRecordOption::Basic))
-        };
+    /// A query matching what `access` may read in `searcher` (None: everything).
+    pub fn access_query(&self, searcher: &Searcher, access: &Access) -> Option<Box<dyn Query>> {
+        let public_term = Term::from_field_text(self.fields.visibility, "public");
+        // Every document public (deleted ones included, as doc_freq counts
+        // them): the filter would keep all, and intersecting with it costs.
+        let max_doc: u64 = searcher.segment_readers().iter().map(|s| u64::from(s.max_doc())).sum();
+        if searcher.doc_freq(&public_term).is_ok_and(|n| n == max_doc) {
+            return None;
+        }
+        let public = || -> Box<dyn Query> { Box::new(TermQuery::new(public_term.clone(), IndexRecordOption::Basic)) };
         match access {
             Access::All => None,
             Access::Public => Some(public()),
@@ -338,8 +343,8 @@ impl Store {
         if offset > MAX_OFFSET {
             return Err(Error::BadParam(format!("page {page} is too deep; at most {MAX_OFFSET} results can be paged")));
         }
-        let filters = self.filter_query(req)?;
         let searcher = self.reader.searcher();
+        let filters = self.filter_query(&searcher, req)?;
         let build = |text: Box<dyn Query>| -> Box<dyn Query> {
             if filters.is_empty() {
                 return text;
@@ -420,11 +425,13 @@ impl Store {
             snippets = None;
         }
         let mut hits = Vec::with_capacity(addrs.len());
+        let first_seen = FirstSeen::new(&searcher);
         for (score, addr) in addrs {
-            let doc: TantivyDocument = searcher.doc(addr)?;
+            // The hit and the body: the first two stored fields, not the model or the Markdown.
+            let doc: Leading<2> = searcher.doc(addr)?;
             let Some(mut hit) = self.stored_hit(&doc) else { continue };
             let found = snippets.as_ref().map(|g| {
-                let body = doc.get_first(self.fields.body).and_then(|v| v.as_str()).unwrap_or("");
+                let body = doc.text(self.fields.body).unwrap_or("");
                 g.snippet(snippet_window(body, finder.as_ref()))
             });
             (hit.snippet, hit.snippet_html) = match found {
@@ -432,20 +439,20 @@ impl Store {
                 _ => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
             };
             hit.score = score;
-            hit.first_seen = self.first_seen_of(&doc).and_then(rfc3339);
+            hit.first_seen = first_seen.at(addr).and_then(rfc3339);
             hits.push(hit);
         }
         Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits, facets })
     }
 
     /// The stored hit of a document (only what a result list shows).
-    fn stored_hit(&self, doc: &TantivyDocument) -> Option<Hit> {
-        serde_json::from_str(doc.get_first(self.fields.hit).and_then(|v| v.as_str())?).ok()
+    fn stored_hit<const N: usize>(&self, doc: &Leading<N>) -> Option<Hit> {
+        serde_json::from_str(doc.text(self.fields.hit)?).ok()
     }
 
-    fn meta_of(&self, doc: &TantivyDocument) -> Option<CoeDoc> {
-        let bytes = doc.get_first(self.fields.meta).and_then(|v| v.as_str())?.as_bytes();
-        serde_json::from_slice(bytes).ok()
+    /// The stored model (without section text); `doc` must hold the first three stored fields.
+    fn meta_of<const N: usize>(&self, doc: &Leading<N>) -> Option<CoeDoc> {
+        serde_json::from_str(doc.text(self.fields.meta)?).ok()
     }
 
     fn address_of(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>> {
@@ -457,12 +464,12 @@ impl Store {
     pub fn get(&self, id: &str, vocab: &Vocab, access: &Access) -> Result<(CoeDoc, String)> {
         let searcher = self.reader.searcher();
         let addr = self.address_of(&searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let doc: TantivyDocument = searcher.doc(addr)?;
+        let doc: Leading<4> = searcher.doc(addr)?;
         let mut meta = self.meta_of(&doc).ok_or_else(|| Error::Other(format!("stored document `{id}` is unreadable")))?;
         if !access.allows(meta.visibility, meta.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
         }
-        let raw = doc.get_first(self.fields.raw).and_then(|v| v.as_str()).map(str::to_string).unwrap_or_default();
+        let raw = doc.text(self.fields.raw).map(str::to_string).unwrap_or_default();
         let defaults = crate::parse::Defaults { team: meta.team.clone(), visibility: meta.visibility };
         let full = crate::parse::parse_text(
             crate::parse::Input { source: &meta.source, path: &meta.path, bytes: raw.as_bytes(), defaults: &defaults },
@@ -480,11 +487,19 @@ impl Store {
     pub fn similar(&self, id: &str, limit: usize, access: &Access) -> Result<Vec<Similar>> {
         let searcher = self.reader.searcher();
         let addr = self.address_of(&searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let doc: TantivyDocument = searcher.doc(addr)?;
+        let doc: Leading<3> = searcher.doc(addr)?;
         let me = self.meta_of(&doc).ok_or_else(|| Error::NotFound(id.to_string()))?;
         if !access.allows(me.visibility, me.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
         }
+        // The text the terms are drawn from: title, summary and body (only
+        // the body is stored as such).
+        let text = |field: Field, value: &str| (field, vec![tantivy::schema::OwnedValue::Str(value.to_string())]);
+        let fields = vec![
+            text(self.fields.title, &me.title),
+            text(self.fields.summary, &me.summary),
+            text(self.fields.body, doc.text(self.fields.body).unwrap_or("")),
+        ];
         // tantivy's more-like-this asserts that a term's document frequency
         // (which counts deleted documents until a merge) is at most the live
         // document count; terms in more documents than that say nothing
@@ -495,7 +510,7 @@ impl Store {
             .with_min_term_frequency(2)
             .with_max_query_terms(30)
             .with_min_word_length(3)
-            .with_document(addr);
+            .with_document_fields(fields);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(mlt))];
         for t in &me.technologies {
             let term = Term::from_facet(self.fields.f_technology, &Facet::from_path([t.as_str()]));
@@ -513,14 +528,14 @@ impl Store {
         }
         let mut q: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
         q.push((Occur::MustNot, Box::new(TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic))));
-        if let Some(a) = self.access_query(access) {
+        if let Some(a) = self.access_query(&searcher, access) {
             q.push((Occur::Must, a));
         }
         let top = self.collect(&searcher, &BooleanQuery::new(q), &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score())?;
         let mut out = Vec::new();
         for (score, a) in top {
-            let d: TantivyDocument = searcher.doc(a)?;
-            let Some(m) = self.meta_of(&d) else { continue };
+            let d: Leading<1> = searcher.doc(a)?;
+            let Some(m) = self.stored_hit(&d) else { continue };
             out.push(Similar {
                 shared_technologies: m.technologies.iter().filter(|t| me.technologies.contains(t)).cloned().collect(),
                 shared_failure_modes: m.failure_modes.iter().filter(|t| me.failure_modes.contains(t)).cloned().collect(),
@@ -541,18 +556,18 @@ impl Store {
     pub fn all_docs(&self, access: &Access, query: Option<Box<dyn Query>>) -> Result<Vec<(CoeDoc, Option<i64>)>> {
         let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query.unwrap_or_else(|| Box::new(AllQuery)))];
-        if let Some(a) = self.access_query(access) {
+        if let Some(a) = self.access_query(&searcher, access) {
             clauses.push((Occur::Must, a));
         }
         let addrs = searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?;
         let mut addrs: Vec<DocAddress> = addrs.into_iter().collect();
         addrs.sort();
         let mut out = Vec::with_capacity(addrs.len());
+        let first_seen = FirstSeen::new(&searcher);
         for a in addrs {
-            let d: TantivyDocument = searcher.doc(a)?;
+            let d: Leading<3> = searcher.doc(a)?;
             if let Some(m) = self.meta_of(&d) {
-                let fs = self.first_seen_of(&d);
-                out.push((m, fs));
+                out.push((m, first_seen.at(a)));
             }
         }
         Ok(out)
@@ -600,10 +615,75 @@ impl Store {
     }
 }
 
-/// One facet field of one segment: its column, and the leaf name of each ordinal.
+/// One facet field of one segment: the leaf name of each ordinal, and the
+/// ordinals of each document.
 pub(crate) struct SegFacet {
-    column: tantivy::columnar::StrColumn,
     names: Vec<String>,
+    ords: DocOrds,
+}
+
+/// The facet ordinals of every document of a segment, unpacked once from the
+/// column: counting reads them for every match of every query, and the
+/// column's index costs several times an array read.
+enum DocOrds {
+    /// At most one value a document ([`DocOrds::NONE`] for none).
+    Single(Vec<u16>),
+    /// The values of `doc` are `ords[starts[doc]..starts[doc + 1]]`.
+    Multi { starts: Vec<u32>, ords: Vec<u16> },
+    /// Too many distinct values for 16 bits: read the column.
+    Column(tantivy::columnar::StrColumn),
+}
+
+impl DocOrds {
+    const NONE: u16 = u16::MAX;
+
+    fn unpack(column: tantivy::columnar::StrColumn, max_doc: u32) -> DocOrds {
+        if column.num_terms() >= usize::from(Self::NONE) {
+            return DocOrds::Column(column);
+        }
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut ords = Vec::with_capacity(max_doc as usize);
+        let mut multi = false;
+        for doc in 0..max_doc {
+            starts.push(ords.len() as u32);
+            let before = ords.len();
+            // Below NONE: checked above.
+            ords.extend(column.term_ords(doc).map(|o| o as u16));
+            multi |= ords.len() - before > 1;
+        }
+        starts.push(ords.len() as u32);
+        if multi {
+            ords.shrink_to_fit();
+            return DocOrds::Multi { starts, ords };
+        }
+        DocOrds::Single(starts.windows(2).map(|w| if w[1] > w[0] { ords[w[0] as usize] } else { Self::NONE }).collect())
+    }
+
+    /// Add one to the count of each value of `doc`.
+    #[inline]
+    fn count(&self, doc: tantivy::DocId, counts: &mut [u32]) {
+        let mut add = |ord: usize| {
+            if let Some(x) = counts.get_mut(ord) {
+                *x += 1;
+            }
+        };
+        match self {
+            DocOrds::Single(v) => {
+                if let Some(&o) = v.get(doc as usize)
+                    && o != Self::NONE
+                {
+                    add(usize::from(o));
+                }
+            }
+            DocOrds::Multi { starts, ords } => {
+                let (Some(&a), Some(&b)) = (starts.get(doc as usize), starts.get(doc as usize + 1)) else { return };
+                for &o in ords.get(a as usize..b as usize).unwrap_or_default() {
+                    add(usize::from(o));
+                }
+            }
+            DocOrds::Column(c) => c.term_ords(doc).for_each(|o| add(o as usize)),
+        }
+    }
 }
 
 /// Facet columns and leaf names by (segment, facet field). Segments never
@@ -628,7 +708,7 @@ impl Store {
             .fast_fields()
             .str(field)?
             .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("facet column `{field}` is missing")))?;
-        let l = std::sync::Arc::new(SegFacet { column, names });
+        let l = std::sync::Arc::new(SegFacet { names, ords: DocOrds::unpack(column, seg.max_doc()) });
         if let Ok(mut c) = self.facet_cache.lock() {
             c.insert(key, l.clone());
         }
@@ -689,11 +769,7 @@ impl tantivy::collector::SegmentCollector for FacetDimsSegment {
 
     fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
         for (f, c) in self.counts.iter_mut() {
-            for ord in f.column.term_ords(doc) {
-                if let Some(x) = c.get_mut(ord as usize) {
-                    *x += 1;
-                }
-            }
+            f.ords.count(doc, c);
         }
     }
 
@@ -703,25 +779,39 @@ impl tantivy::collector::SegmentCollector for FacetDimsSegment {
 }
 
 fn facets_of(fruit: FacetFruit) -> BTreeMap<String, Vec<FacetCount>> {
+    const TOP: usize = 50;
     let mut out = BTreeMap::new();
     for (d, (name, _)) in FACETS.iter().enumerate() {
-        let mut by_name: rustc_hash::FxHashMap<&str, u64> = rustc_hash::FxHashMap::default();
+        // Each segment's names are sorted (ordinals follow the facet order):
+        // one segment needs no merging; several are merged by a stable sort,
+        // which finds the sorted runs.
+        let mut v: Vec<(&str, u64)> = Vec::new();
         for seg in &fruit {
             let (f, counts) = &seg[d];
-            for (name, n) in f.names.iter().zip(counts) {
-                if *n > 0 {
-                    *by_name.entry(name.as_str()).or_insert(0) += u64::from(*n);
+            v.extend(f.names.iter().zip(counts).filter(|(_, n)| **n > 0).map(|(name, n)| (name.as_str(), u64::from(*n))));
+        }
+        if fruit.len() > 1 {
+            v.sort_by(|x, y| x.0.cmp(y.0));
+            v.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 += later.1;
                 }
-            }
+                same
+            });
         }
-        let mut v: Vec<(&str, u64)> = by_name.into_iter().collect();
         if *name == "year" {
-            v.sort_unstable_by(|x, y| y.0.cmp(x.0));
+            v.reverse();
+            v.truncate(TOP);
         } else {
-            v.sort_unstable_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+            let by_count = |x: &(&str, u64), y: &(&str, u64)| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0));
+            if v.len() > TOP {
+                v.select_nth_unstable_by(TOP - 1, by_count);
+                v.truncate(TOP);
+            }
+            v.sort_unstable_by(by_count);
         }
-        let v: Vec<FacetCount> = v.into_iter().take(50).map(|(value, count)| FacetCount { value: value.to_string(), count }).collect();
-        out.insert(name.to_string(), v);
+        out.insert(name.to_string(), v.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect());
     }
     out
 }

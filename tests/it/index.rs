@@ -240,3 +240,40 @@ fn bulk_load_merges_and_leaves_no_stale_files() {
     assert!(stale.is_empty(), "files of merged-away segments left behind: {stale:?}");
     assert_eq!(store.num_docs() as usize, coe_kb::source::COMMIT_EVERY + 50);
 }
+
+#[test]
+fn facet_counts_match_the_documents_across_segments() {
+    let (_d, store, _) = index_of("examples", &examples());
+    // A second source, committed on its own: a second segment whose facet
+    // ordinals differ from the first's.
+    let copy = copy_tree(&examples());
+    std::fs::remove_dir_all(copy.path().join("payments")).ok();
+    reindex(&store, "copy", copy.path());
+    assert!(store.reader.searcher().segment_readers().len() > 1, "the test needs several segments");
+    let vocab = Vocab::builtin().expect("vocab");
+    let req = SearchRequest { page: 1, per_page: 100, access: Access::All, ..Default::default() };
+    let all = store.search(&req, Some(&vocab)).expect("search");
+    assert_eq!(all.hits.len(), all.total, "one page holds every document");
+    let mut expected: std::collections::BTreeMap<&str, std::collections::BTreeMap<String, u64>> = Default::default();
+    for h in &all.hits {
+        let mut add = |dim: &'static str, v: &str| *expected.entry(dim).or_default().entry(v.to_string()).or_default() += 1;
+        h.technologies.iter().for_each(|v| add("technology", v));
+        h.services.iter().for_each(|v| add("service", v));
+        h.failure_modes.iter().for_each(|v| add("failure_mode", v));
+        h.team.iter().for_each(|v| add("team", v));
+        h.severity.iter().for_each(|v| add("severity", v));
+        h.date.iter().for_each(|v| add("year", &v[..4]));
+    }
+    for (dim, counts) in &expected {
+        // The 50 most frequent values (ties by name); years newest first.
+        let mut want: Vec<(String, u64)> = counts.iter().map(|(v, n)| (v.clone(), *n)).collect();
+        if *dim == "year" {
+            want.sort_by(|a, b| b.0.cmp(&a.0));
+        } else {
+            want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
+        want.truncate(50);
+        let got: Vec<(String, u64)> = all.facets[*dim].iter().map(|f| (f.value.clone(), f.count)).collect();
+        assert_eq!(got, want, "facet `{dim}`");
+    }
+}
