@@ -252,6 +252,8 @@ pub struct Store {
     first_seen: Mutex<Option<FxHashMap<String, i64>>>,
     /// Facet columns and leaf names per (segment, facet field), read once per segment.
     pub(crate) facet_cache: Mutex<search::FacetCache>,
+    /// How the facet ordinals of the current segments merge (see [`search::FacetMerge`]).
+    pub(crate) facet_merge: Mutex<Option<std::sync::Arc<search::FacetMerge>>>,
     /// Search threads, when there is more than one core.
     pool: Option<tantivy::Executor>,
 }
@@ -328,6 +330,7 @@ impl Store {
             boosts,
             first_seen: Mutex::new(None),
             facet_cache: Mutex::default(),
+            facet_merge: Mutex::default(),
             pool,
         })
     }

@@ -396,7 +396,7 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        let facets = facets_of(facet_fruit);
+        let facets = self.facets_of(&facet_fruit);
         self.prune_facet_cache(&searcher);
         let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body).ok();
         if let Some(g) = snippets.as_mut() {
@@ -618,6 +618,7 @@ impl Store {
 /// One facet field of one segment: the leaf name of each ordinal, and the
 /// ordinals of each document.
 pub(crate) struct SegFacet {
+    segment: tantivy::index::SegmentId,
     names: Vec<String>,
     ords: DocOrds,
 }
@@ -708,7 +709,7 @@ impl Store {
             .fast_fields()
             .str(field)?
             .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("facet column `{field}` is missing")))?;
-        let l = std::sync::Arc::new(SegFacet { names, ords: DocOrds::unpack(column, seg.max_doc()) });
+        let l = std::sync::Arc::new(SegFacet { segment: seg.segment_id(), names, ords: DocOrds::unpack(column, seg.max_doc()) });
         if let Ok(mut c) = self.facet_cache.lock() {
             c.insert(key, l.clone());
         }
@@ -778,42 +779,104 @@ impl tantivy::collector::SegmentCollector for FacetDimsSegment {
     }
 }
 
-fn facets_of(fruit: FacetFruit) -> BTreeMap<String, Vec<FacetCount>> {
-    const TOP: usize = 50;
-    let mut out = BTreeMap::new();
-    for (d, (name, _)) in FACETS.iter().enumerate() {
-        // Each segment's names are sorted (ordinals follow the facet order):
-        // one segment needs no merging; several are merged by a stable sort,
-        // which finds the sorted runs.
-        let mut v: Vec<(&str, u64)> = Vec::new();
-        for seg in &fruit {
-            let (f, counts) = &seg[d];
-            v.extend(f.names.iter().zip(counts).filter(|(_, n)| **n > 0).map(|(name, n)| (name.as_str(), u64::from(*n))));
-        }
-        if fruit.len() > 1 {
-            v.sort_by(|x, y| x.0.cmp(y.0));
-            v.dedup_by(|later, kept| {
-                let same = later.0 == kept.0;
-                if same {
-                    kept.1 += later.1;
-                }
-                same
-            });
-        }
-        if *name == "year" {
-            v.reverse();
-            v.truncate(TOP);
-        } else {
-            let by_count = |x: &(&str, u64), y: &(&str, u64)| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0));
-            if v.len() > TOP {
-                v.select_nth_unstable_by(TOP - 1, by_count);
-                v.truncate(TOP);
-            }
-            v.sort_unstable_by(by_count);
-        }
-        out.insert(name.to_string(), v.into_iter().map(|(value, count)| FacetCount { value: value.to_string(), count }).collect());
+/// How the facet ordinals of several segments map onto one sorted list of
+/// names per dimension, built once per set of segments: merging the counts
+/// of a query is then integer adds, and ordinal order is name order.
+pub(crate) struct FacetMerge {
+    segments: Vec<tantivy::index::SegmentId>,
+    /// Per dimension: the names of all segments, sorted, and for each
+    /// segment the merged ordinal of each of its own ordinals.
+    dims: Vec<(Vec<String>, Vec<Vec<u32>>)>,
+}
+
+impl FacetMerge {
+    fn segments_of(fruit: &FacetFruit) -> Vec<tantivy::index::SegmentId> {
+        fruit.iter().filter_map(|seg| seg.first().map(|(f, _)| f.segment)).collect()
     }
-    out
+
+    fn build(fruit: &FacetFruit) -> FacetMerge {
+        let dims = (0..FACETS.len())
+            .map(|d| {
+                fn seg_names(seg: &[(std::sync::Arc<SegFacet>, Vec<u32>)], d: usize) -> &[String] {
+                    seg.get(d).map(|(f, _)| f.names.as_slice()).unwrap_or_default()
+                }
+                let mut names: Vec<&str> = fruit.iter().flat_map(|seg| seg_names(seg, d).iter().map(String::as_str)).collect();
+                names.sort_unstable();
+                names.dedup();
+                let maps = fruit
+                    .iter()
+                    .map(|seg| seg_names(seg, d).iter().map(|n| names.binary_search(&n.as_str()).unwrap_or(0) as u32).collect())
+                    .collect();
+                (names.into_iter().map(str::to_string).collect(), maps)
+            })
+            .collect();
+        FacetMerge { segments: Self::segments_of(fruit), dims }
+    }
+}
+
+impl Store {
+    /// The merge of the facet ordinals of `fruit`'s segments (cached until the segments change).
+    fn facet_merge(&self, fruit: &FacetFruit) -> std::sync::Arc<FacetMerge> {
+        let segments = FacetMerge::segments_of(fruit);
+        if let Some(m) = self.facet_merge.lock().ok().and_then(|m| m.clone()).filter(|m| m.segments == segments) {
+            return m;
+        }
+        let m = std::sync::Arc::new(FacetMerge::build(fruit));
+        if let Ok(mut slot) = self.facet_merge.lock() {
+            *slot = Some(m.clone());
+        }
+        m
+    }
+
+    /// The counts of each facet dimension: the 50 most frequent values (years: the 50 latest).
+    fn facets_of(&self, fruit: &FacetFruit) -> BTreeMap<String, Vec<FacetCount>> {
+        const TOP: usize = 50;
+        let merge = (fruit.len() > 1).then(|| self.facet_merge(fruit));
+        let mut out = BTreeMap::new();
+        for (d, (name, _)) in FACETS.iter().enumerate() {
+            let merged;
+            let (names, counts): (&[String], &[u32]) = match (&merge, fruit.as_slice()) {
+                (Some(m), _) => {
+                    let Some((names, maps)) = m.dims.get(d) else { continue };
+                    let mut sum = vec![0u32; names.len()];
+                    for (seg, map) in fruit.iter().zip(maps) {
+                        let Some((_, counts)) = seg.get(d) else { continue };
+                        for (ord, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                            if let Some(x) = map.get(ord).and_then(|&g| sum.get_mut(g as usize)) {
+                                *x += n;
+                            }
+                        }
+                    }
+                    merged = sum;
+                    (names, &merged)
+                }
+                (None, [seg]) => {
+                    let Some((f, counts)) = seg.get(d) else { continue };
+                    (&f.names, counts)
+                }
+                (None, _) => (&[], &[]),
+            };
+            // (ordinal, count): ordinal order is name order.
+            let mut v: Vec<(usize, u32)> = counts.iter().copied().enumerate().filter(|(_, n)| *n > 0).collect();
+            if *name == "year" {
+                v.reverse();
+                v.truncate(TOP);
+            } else {
+                let by_count = |x: &(usize, u32), y: &(usize, u32)| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0));
+                if v.len() > TOP {
+                    v.select_nth_unstable_by(TOP - 1, by_count);
+                    v.truncate(TOP);
+                }
+                v.sort_unstable_by(by_count);
+            }
+            let counts = v
+                .into_iter()
+                .filter_map(|(ord, count)| Some(FacetCount { value: names.get(ord)?.clone(), count: u64::from(count) }))
+                .collect();
+            out.insert(name.to_string(), counts);
+        }
+        out
+    }
 }
 
 /// The part of `text` worth handing to the snippet generator: from a little
