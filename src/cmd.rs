@@ -333,6 +333,7 @@ pub fn serve(
             s.spec.name = "examples".into();
         }
     }
+    crate::limit_malloc_arenas();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     rt.block_on(crate::server::run(cfg))?;
     Ok(ExitCode::SUCCESS)

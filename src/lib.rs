@@ -47,11 +47,38 @@ pub fn failpoint(name: &str) -> bool {
     false
 }
 
+/// The server's malloc policy (glibc): at most two arenas. glibc's default is
+/// eight per core, and memory freed on one thread (a request, a walk of the
+/// whole source) stays resident in its arena; two arenas on a two-core
+/// machine cost no measurable contention and keep the server's RSS down.
+pub fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before the
+    // server starts its threads.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+/// Give freed heap memory back to the system (glibc keeps it otherwise):
+/// called after a reconcile has dropped its walk of a whole source.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the heap to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Free a large value on another thread: freeing the walk of a big source
 /// (hundreds of thousands of small strings) took a noticeable part of a
-/// restart on an unchanged corpus.
+/// restart on an unchanged corpus. The freed memory goes back to the system.
 pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
-    if let Err(e) = std::thread::Builder::new().name("coe-drop".into()).spawn(move || drop(value)) {
+    let free = move || {
+        drop(value);
+        release_free_memory();
+    };
+    if let Err(e) = std::thread::Builder::new().name("coe-drop".into()).spawn(free) {
         tracing::debug!(error = %e, "cannot start a thread to free memory; freeing here");
     }
 }

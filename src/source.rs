@@ -193,12 +193,15 @@ pub fn stamp(m: &std::fs::Metadata) -> i64 {
     (xxhash_rust::xxh3::xxh3_64(&bytes) >> 1).max(1) as i64
 }
 
+/// A stamp no stat gives (see [`stamp`]): marks a file the walk could not stat.
+const UNREADABLE: i64 = i64::MIN;
+
 /// Walk a source: candidate files, and what was skipped (with reasons). Files
 /// with other extensions are skipped silently; symlinks are followed, but never
 /// out of the root, and loops end the branch.
 pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
     let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
-    let mut found = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     let mut skipped = Vec::new();
     let outside = std::cell::RefCell::new(Vec::new());
     let walker = walkdir::WalkDir::new(&root).follow_links(true).into_iter().filter_entry(|e| {
@@ -218,7 +221,6 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
     });
     // The walk reads directories only (entry types come from readdir); the
     // files are stat'ed afterwards on every core, a path lookup each.
-    let mut candidates = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -243,21 +245,22 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
             }
             continue;
         }
-        candidates.push(rel);
+        found.push(Found { rel, size: 0, stamp: 0 });
     }
-    let stats: Vec<std::result::Result<Found, Skipped>> = candidates
-        .into_par_iter()
-        .map(|rel| match std::fs::metadata(root.join(&rel)) {
-            Ok(m) => Ok(Found { size: m.len(), stamp: stamp(&m), rel }),
-            Err(e) => Err(Skipped { reason: format!("unreadable: {e}"), path: rel }),
-        })
-        .collect();
-    for r in stats {
-        match r {
-            Ok(f) => found.push(f),
-            Err(s) => skipped.push(s),
+    // Stat in place (one list of files, not a second of results): a file
+    // that cannot be stat'ed is marked and moved to `skipped` afterwards.
+    let unreadable = std::sync::Mutex::new(Vec::new());
+    found.par_iter_mut().for_each(|f| match std::fs::metadata(root.join(&f.rel)) {
+        Ok(m) => (f.size, f.stamp) = (m.len(), stamp(&m)),
+        Err(e) => {
+            f.stamp = UNREADABLE;
+            if let Ok(mut u) = unreadable.lock() {
+                u.push(Skipped { reason: format!("unreadable: {e}"), path: f.rel.clone() });
+            }
         }
-    }
+    });
+    found.retain(|f| f.stamp != UNREADABLE);
+    skipped.extend(unreadable.into_inner().unwrap_or_default());
     for path in outside.into_inner() {
         skipped.push(Skipped { path, reason: "symlink points outside the source".into() });
     }

@@ -15,6 +15,12 @@ use std::sync::Mutex;
 use tantivy::schema::{Facet, Field, Term};
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
+/// Decompressed doc-store blocks kept per segment (Tantivy's default is 100).
+/// A block holds one or two CoEs here (they are 1–30 KB, and the Markdown is
+/// stored with the model), so 100 blocks a segment was most of the server's
+/// heap after a burst of queries; a result page reads at most 10.
+pub const DOC_STORE_CACHE_BLOCKS: usize = 16;
+
 /// Memory budget of the index writer.
 pub const WRITER_BUDGET: usize = 64 * 1024 * 1024;
 
@@ -315,7 +321,8 @@ impl Store {
         write_atomic(&version_path, decl.version.to_string().as_bytes())?;
         schema::register_tokenizers(&index);
         let pool = if search_threads() > 1 { Some(tantivy::Executor::multi_thread(search_threads(), "coe-search-")?) } else { None };
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader =
+            index.reader_builder().reload_policy(ReloadPolicy::Manual).doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS).try_into()?;
         let boosts = decl
             .field
             .iter()
