@@ -15,8 +15,15 @@ use tantivy::IndexWriter;
 
 /// Default largest file indexed.
 pub const DEFAULT_MAX_SIZE: u64 = 10 * 1024 * 1024;
-/// Upserts per commit during a reconcile.
+/// The commit trigger of a reconcile: it commits once it has staged at least
+/// [`COMMIT_EVERY`] upserts and [`COMMIT_INTERVAL`] has passed since its
+/// last commit (and at the end). A large first load becomes searchable in
+/// steps and a crash keeps what was committed, while a load of ten thousand
+/// CoEs is one commit: each commit stalls the parsers while the writer
+/// finishes its segment, and leaves one more segment to merge.
 pub const COMMIT_EVERY: usize = 2000;
+/// See [`COMMIT_EVERY`].
+pub const COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// File names skipped by default (case-insensitive, any extension).
 pub const DEFAULT_IGNORED_NAMES: &[&str] = &[
@@ -417,6 +424,7 @@ pub fn reconcile(
     let total = todo.len();
     let mut staging = store.staging();
     let mut done = 0;
+    let mut last_commit = std::time::Instant::now();
     // Read, parse and build documents on every core, a chunk at a time and in
     // walk order (so a duplicate id resolves the same way on every run); the
     // writer's thread indexes one chunk while the next is parsed.
@@ -439,8 +447,9 @@ pub fn reconcile(
             }
         }
         done += chunk.len();
-        if staging.upserts() >= COMMIT_EVERY {
+        if staging.upserts() >= COMMIT_EVERY && last_commit.elapsed() >= COMMIT_INTERVAL {
             report.add(store.commit(writer, std::mem::replace(&mut staging, store.staging()))?);
+            last_commit = std::time::Instant::now();
         }
     }
     progress(total, total);

@@ -211,23 +211,28 @@ fn second_writer_gets_a_clear_error() {
     assert!(err.to_string().contains("locked by another process"), "{err}");
 }
 
-/// A bulk load bigger than one commit ends merged, and the merged-away
+/// A bulk load in several commits ends merged, and the merged-away
 /// segments' files are gone from disk (they were kept, doubling the index,
 /// while the merge plan still held their metadata).
 #[test]
 fn bulk_load_merges_and_leaves_no_stale_files() {
-    let src = tempfile::tempdir().expect("tempdir");
-    for i in 0..coe_kb::source::COMMIT_EVERY + 50 {
-        let body = format!("# Incident {i}\n\n## Summary\n\nCache node {i} restarted.\n\n## Root cause\n\nA kernel upgrade.\n");
-        std::fs::write(src.path().join(format!("coe-{i:05}.md")), body).expect("write");
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
     let mut w = store.writer().expect("writer");
-    let spec = coe_kb::source::SourceSpec::new("bulk", src.path());
     let vocab = Vocab::builtin().expect("vocab");
-    coe_kb::source::reconcile(&store, &mut w, &spec, &vocab, 0, &|_, _| {}).expect("reconcile");
-    assert!(store.index.searchable_segment_ids().expect("segments").len() >= 2, "two commits, two segments");
+    // Three sources, three reconciles: three commits, three segments.
+    let mut sources = Vec::new();
+    for s in 0..3 {
+        let src = tempfile::tempdir().expect("tempdir");
+        for i in 0..300 {
+            let body = format!("# Incident {s}-{i}\n\n## Summary\n\nCache node {i} restarted.\n\n## Root cause\n\nA kernel upgrade.\n");
+            std::fs::write(src.path().join(format!("coe-{i:05}.md")), body).expect("write");
+        }
+        let spec = coe_kb::source::SourceSpec::new(format!("bulk{s}"), src.path());
+        coe_kb::source::reconcile(&store, &mut w, &spec, &vocab, 0, &|_, _| {}).expect("reconcile");
+        sources.push(src);
+    }
+    assert!(store.index.searchable_segment_ids().expect("segments").len() >= 2, "several commits, several segments");
     store.finish_bulk(w).expect("finish");
     let segments = store.index.searchable_segment_ids().expect("segments");
     assert_eq!(segments.len(), 1, "under MIN_PARALLEL_DOCS: one segment");
@@ -238,7 +243,7 @@ fn bulk_load_merges_and_leaves_no_stale_files() {
         .filter(|n| n.len() >= 32 && n.chars().take(32).all(|c| c.is_ascii_hexdigit()) && !n.starts_with(&live))
         .collect();
     assert!(stale.is_empty(), "files of merged-away segments left behind: {stale:?}");
-    assert_eq!(store.num_docs() as usize, coe_kb::source::COMMIT_EVERY + 50);
+    assert_eq!(store.num_docs(), 900);
 }
 
 #[test]
