@@ -196,7 +196,8 @@ pub struct Prepared {
 pub struct Staging {
     searcher: tantivy::Searcher,
     stats: BatchStats,
-    first_seen_changed: bool,
+    /// First-seen dates of ids new to the table, appended to its log at commit.
+    first_seen_new: Vec<(String, i64)>,
     upserts: usize,
 }
 
@@ -241,7 +242,7 @@ pub struct BatchStats {
 
 /// The open index.
 pub struct Store {
-    /// Data directory (`index/` and `first_seen.json` live here).
+    /// Data directory (`index/` and `first_seen.log` live here).
     pub dir: PathBuf,
     /// The Tantivy index.
     pub index: Index,
@@ -252,10 +253,10 @@ pub struct Store {
     /// Default search fields and boosts.
     pub boosts: Vec<(Field, f32)>,
     /// First-seen dates of every id ever indexed (they outlive a rebuild),
-    /// read from `first_seen.json` the first time a document is staged: a
-    /// restart with nothing to index never holds them in memory (searches read
-    /// the date stored with each document).
-    first_seen: Mutex<Option<FxHashMap<String, i64>>>,
+    /// by a 64-bit hash of the id, read from `first_seen.log` the first time
+    /// a document is staged: a restart with nothing to index never holds them
+    /// in memory (searches read each document's first-seen column).
+    first_seen: Mutex<Option<FxHashMap<u64, i64>>>,
     /// Facet columns and leaf names per (segment, facet field), read once per segment.
     pub(crate) facet_cache: Mutex<search::FacetCache>,
     /// How the facet ordinals of the current segments merge (see [`search::FacetMerge`]).
@@ -271,11 +272,31 @@ impl std::fmt::Debug for Store {
 }
 
 const VERSION_FILE: &str = "schema-version";
-const FIRST_SEEN_FILE: &str = "first_seen.json";
+/// The first-seen log: one JSON `["id", seconds]` a line, appended at each
+/// commit that brings new ids (a commit costs the new lines, not a rewrite
+/// of every id ever seen); the first line of an id wins.
+const FIRST_SEEN_LOG: &str = "first_seen.log";
+/// The table as one JSON object, as written before the log: read once and
+/// turned into the log.
+const FIRST_SEEN_LEGACY: &str = "first_seen.json";
 
 /// The default data directory: `$COE_INDEX`, else `.coe` in the working directory.
 pub fn default_dir() -> PathBuf {
     std::env::var_os("COE_INDEX").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".coe"))
+}
+
+/// The key of an id in the first-seen table: 64 bits of xxh3 (a table of
+/// 100,000 ids is 2 MB, not 8; a collision among a million ids has odds of
+/// about 1 in 37 million, and costs one document its original date).
+fn first_seen_key(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+}
+
+/// One line of the first-seen log.
+fn first_seen_line(out: &mut Vec<u8>, id: &str, secs: i64) {
+    if serde_json::to_writer(&mut *out, &(id, secs)).is_ok() {
+        out.push(b'\n');
+    }
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -495,17 +516,80 @@ impl Store {
     }
 
     /// The first-seen table, read from disk on first use.
-    fn first_seen_table(&self) -> Result<std::sync::MutexGuard<'_, Option<FxHashMap<String, i64>>>> {
+    fn first_seen_table(&self) -> Result<std::sync::MutexGuard<'_, Option<FxHashMap<u64, i64>>>> {
         let mut table = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
         if table.is_none() {
-            *table = Some(
-                std::fs::read(self.dir.join(FIRST_SEEN_FILE))
-                    .ok()
-                    .and_then(|b| serde_json::from_slice::<FxHashMap<String, i64>>(&b).ok())
-                    .unwrap_or_default(),
-            );
+            *table = Some(self.load_first_seen()?);
         }
         Ok(table)
+    }
+
+    /// Read the first-seen log (turning a legacy `first_seen.json` into it).
+    /// A line cut short by a crash is dropped, and cut from the file so the
+    /// next append starts on a line of its own.
+    fn load_first_seen(&self) -> Result<FxHashMap<u64, i64>> {
+        let log = self.dir.join(FIRST_SEEN_LOG);
+        let legacy = self.dir.join(FIRST_SEEN_LEGACY);
+        let mut table = FxHashMap::default();
+        let old: Option<FxHashMap<String, i64>> = std::fs::read(&legacy).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        for (id, secs) in old.iter().flatten() {
+            table.insert(first_seen_key(id), *secs);
+        }
+        // Streamed a line at a time: the log of a large history is megabytes.
+        let (mut whole, mut total) = (0u64, 0u64);
+        match std::fs::File::open(&log) {
+            Ok(f) => {
+                use std::io::BufRead;
+                let mut r = std::io::BufReader::new(f);
+                let mut line = Vec::new();
+                loop {
+                    line.clear();
+                    let n = r.read_until(b'\n', &mut line).map_err(|e| Error::io(&log, e))?;
+                    if n == 0 {
+                        break;
+                    }
+                    total += n as u64;
+                    if line.pop() == Some(b'\n') {
+                        whole = total;
+                        if let Ok((id, secs)) = serde_json::from_slice::<(&str, i64)>(&line) {
+                            table.entry(first_seen_key(id)).or_insert(secs);
+                        }
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&log, e)),
+        }
+        if legacy.exists() {
+            // The old table's dates first: they won above too.
+            let mut lines = Vec::new();
+            for (id, secs) in old.iter().flatten() {
+                first_seen_line(&mut lines, id, *secs);
+            }
+            if whole > 0 {
+                let mut kept = std::fs::read(&log).map_err(|e| Error::io(&log, e))?;
+                kept.truncate(whole as usize);
+                lines.extend_from_slice(&kept);
+            }
+            write_atomic(&log, &lines)?;
+            std::fs::remove_file(&legacy).map_err(|e| Error::io(&legacy, e))?;
+        } else if whole < total {
+            let f = std::fs::OpenOptions::new().write(true).open(&log).map_err(|e| Error::io(&log, e))?;
+            f.set_len(whole).map_err(|e| Error::io(&log, e))?;
+        }
+        Ok(table)
+    }
+
+    /// Append first-seen dates to the log, durably.
+    fn append_first_seen(&self, new: &[(String, i64)]) -> Result<()> {
+        use std::io::Write;
+        let log = self.dir.join(FIRST_SEEN_LOG);
+        let mut lines = Vec::new();
+        for (id, secs) in new {
+            first_seen_line(&mut lines, id, *secs);
+        }
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&log).map_err(|e| Error::io(&log, e))?;
+        f.write_all(&lines).and_then(|()| f.sync_data()).map_err(|e| Error::io(&log, e))
     }
 
     /// The Tantivy document of an upsert. The stored fields go in the order
@@ -606,7 +690,7 @@ impl Store {
 
     /// Start staging changes for one commit.
     pub fn staging(&self) -> Staging {
-        Staging { searcher: self.reader.searcher(), stats: BatchStats::default(), first_seen_changed: false, upserts: 0 }
+        Staging { searcher: self.reader.searcher(), stats: BatchStats::default(), first_seen_new: Vec::new(), upserts: 0 }
     }
 
     /// Stage the removal of a document.
@@ -632,8 +716,8 @@ impl Store {
         let fs = {
             let mut table = self.first_seen_table()?;
             let first_seen = table.get_or_insert_default();
-            *first_seen.entry(id).or_insert_with(|| {
-                staging.first_seen_changed = true;
+            *first_seen.entry(first_seen_key(&id)).or_insert_with(|| {
+                staging.first_seen_new.push((id, now));
                 now
             })
         };
@@ -662,11 +746,18 @@ impl Store {
     /// reader is reloaded. On failure the writer is rolled back (the last good
     /// commit keeps being served) and must be replaced by the caller.
     pub fn commit(&self, writer: &mut IndexWriter, staging: Staging) -> Result<BatchStats> {
-        if staging.first_seen_changed {
-            let table = self.first_seen_table()?;
-            let json = serde_json::to_vec(&*table).map_err(|e| Error::Other(e.to_string()))?;
-            drop(table);
-            write_atomic(&self.dir.join(FIRST_SEEN_FILE), &json)?;
+        if !staging.first_seen_new.is_empty()
+            && let Err(e) = self.append_first_seen(&staging.first_seen_new)
+        {
+            // Not on disk: forget them, so that the next commit writes them.
+            if let Ok(mut t) = self.first_seen.lock()
+                && let Some(t) = t.as_mut()
+            {
+                for (id, _) in &staging.first_seen_new {
+                    t.remove(&first_seen_key(id));
+                }
+            }
+            return Err(e);
         }
         crate::failpoint("before-commit");
         if crate::failpoint("commit") {
@@ -715,5 +806,28 @@ mod tests {
         assert!(plan_sizes(&[50_000, 50_000], 2).is_empty());
         // New small segments join the lighter group only.
         assert_eq!(plan_sizes(&[50_000, 40_000, 10, 10], 2), vec![40_020]);
+    }
+
+    /// A result list reads only the first two stored fields of a document
+    /// ([`Leading`]), so they must be `hit` and `body`, then `meta` and `raw`
+    /// (the model and the Markdown); storing any other field breaks that.
+    #[test]
+    fn stored_fields_come_in_the_order_readers_take_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let vocab = crate::vocab::Vocab::builtin().expect("vocab");
+        let raw = "# Cache outage\n\n## Summary\n\nRedis ran out of memory.\n\n## Root cause\n\nNo eviction policy.\n";
+        let defaults = crate::parse::Defaults::default();
+        let input = crate::parse::Input { source: "s", path: "a.md", bytes: raw.as_bytes(), defaults: &defaults };
+        let doc = crate::parse::parse(input, &vocab);
+        let upsert = Upsert { doc, raw: raw.to_string(), file: FileState::default(), replaces: None };
+        let schema = store.index.schema();
+        let stored: Vec<&str> = store
+            .to_document(&upsert)
+            .field_values()
+            .filter(|(f, _)| schema.get_field_entry(*f).is_stored())
+            .map(|(f, _)| schema.get_field_name(f))
+            .collect();
+        assert_eq!(stored, ["hit", "body", "meta", "raw"]);
     }
 }

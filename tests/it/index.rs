@@ -282,3 +282,57 @@ fn facet_counts_match_the_documents_across_segments() {
         assert_eq!(got, want, "facet `{dim}`");
     }
 }
+
+fn reindex_at(store: &Store, name: &str, root: &std::path::Path, now: i64) {
+    let vocab = Vocab::builtin().expect("vocab");
+    let mut w = store.writer().expect("writer");
+    let spec = coe_kb::source::SourceSpec::new(name, root);
+    coe_kb::source::reconcile(store, &mut w, &spec, &vocab, now, &|_, _| {}).expect("reconcile");
+}
+
+/// Rebuild the index from scratch (as a schema change does) and reopen it.
+fn rebuilt(dir: &std::path::Path) -> Store {
+    std::fs::write(dir.join("schema-version"), "0").expect("write version");
+    let store = Store::open(dir).expect("reopen");
+    assert_eq!(store.num_docs(), 0);
+    store
+}
+
+#[test]
+fn first_seen_dates_from_the_old_json_table_carry_over() {
+    let (dir, store, _) = index_of("examples", &examples());
+    let id = q(&store, "").hits[0].id.clone();
+    drop(store);
+    // An index from before the log: first_seen.json holds the table.
+    std::fs::remove_file(dir.path().join("first_seen.log")).expect("a log was written");
+    std::fs::write(dir.path().join("first_seen.json"), format!("{{\"{id}\": 1234567890}}")).expect("write table");
+    let store = rebuilt(dir.path());
+    reindex(&store, "examples", &examples());
+    assert_eq!(store.first_seen(&id), Some(1_234_567_890));
+    assert!(!dir.path().join("first_seen.json").exists(), "the table became the log");
+    let log = std::fs::read_to_string(dir.path().join("first_seen.log")).expect("log");
+    assert!(log.contains(&format!("[\"{id}\",1234567890]")), "{log}");
+}
+
+#[test]
+fn a_first_seen_line_cut_short_by_a_crash_is_dropped_and_the_log_goes_on() {
+    let src = copy_tree(&examples());
+    let (dir, store, _) = index_of("examples", src.path());
+    drop(store);
+    let log = dir.path().join("first_seen.log");
+    let mut bytes = std::fs::read(&log).expect("log");
+    bytes.extend_from_slice(b"[\"cut-short\",17");
+    std::fs::write(&log, bytes).expect("write");
+    // A new CoE after the crash: its line must start on a line of its own.
+    std::fs::write(src.path().join("late.md"), "# Late arrival\n\n## Summary\n\nThe queue stalled.\n").expect("write");
+    let store = rebuilt(dir.path());
+    reindex_at(&store, "examples", src.path(), 1_750_000_000);
+    let late = q(&store, "arrival").hits[0].id.clone();
+    assert_eq!(store.first_seen(&late), Some(1_750_000_000));
+    drop(store);
+    // Read back after another rebuild: a lost line would take the new date.
+    let store = rebuilt(dir.path());
+    reindex_at(&store, "examples", src.path(), 1_800_000_000);
+    assert_eq!(store.first_seen(&late), Some(1_750_000_000));
+    assert!(!std::fs::read_to_string(&log).expect("log").contains("cut-short"));
+}
