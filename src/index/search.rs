@@ -657,7 +657,12 @@ impl DocOrds {
             ords.shrink_to_fit();
             return DocOrds::Multi { starts, ords };
         }
-        DocOrds::Single(starts.windows(2).map(|w| if w[1] > w[0] { ords[w[0] as usize] } else { Self::NONE }).collect())
+        DocOrds::Single(
+            starts
+                .windows(2)
+                .map(|w| if w[1] > w[0] { ords.get(w[0] as usize).copied().unwrap_or(Self::NONE) } else { Self::NONE })
+                .collect(),
+        )
     }
 
     /// Add one to the count of each value of `doc`.
@@ -687,7 +692,7 @@ impl DocOrds {
     }
 }
 
-/// Facet columns and leaf names by (segment, facet field). Segments never
+/// Facet ordinals and leaf names by (segment, facet field). Segments never
 /// change, so each is opened and read once; entries of merged-away segments
 /// are dropped as they go.
 pub(crate) type FacetCache = HashMap<(tantivy::index::SegmentId, &'static str), std::sync::Arc<SegFacet>>;
