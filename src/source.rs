@@ -267,7 +267,9 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
         }
     });
     found.retain(|f| f.stamp != UNREADABLE);
-    skipped.extend(unreadable.into_inner().unwrap_or_default());
+    let mut unreadable = unreadable.into_inner().unwrap_or_default();
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.extend(unreadable);
     for path in outside.into_inner() {
         skipped.push(Skipped { path, reason: "symlink points outside the source".into() });
     }
