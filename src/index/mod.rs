@@ -257,7 +257,7 @@ pub struct Store {
     /// a document is staged: a restart with nothing to index never holds them
     /// in memory (searches read each document's first-seen column).
     first_seen: Mutex<Option<FxHashMap<u64, i64>>>,
-    /// Facet ordinals and leaf names per (segment, facet field), read once per segment.
+    /// Each segment's facets (see [`search::SegFacets`]), read once per segment.
     pub(crate) facet_cache: Mutex<search::FacetCache>,
     /// How the facet ordinals of the current segments merge (see [`search::FacetMerge`]).
     pub(crate) facet_merge: Mutex<Option<std::sync::Arc<search::FacetMerge>>>,

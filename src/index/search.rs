@@ -615,124 +615,99 @@ impl Store {
     }
 }
 
-/// One facet field of one segment: the leaf name of each ordinal, and the
-/// ordinals of each document.
-pub(crate) struct SegFacet {
+/// The facets of one segment: the leaf names of each dimension, and every
+/// document's values as slots of one flat count array (dimension `d`'s
+/// ordinal `o` is slot `base[d] + o`), unpacked once from the columns.
+/// Counting reads them for every match of every query: a document's values
+/// of all six dimensions sit side by side (one or two cache lines), where
+/// the columns' indexes cost several random reads a dimension.
+pub(crate) struct SegFacets {
     segment: tantivy::index::SegmentId,
-    names: Vec<String>,
-    ords: DocOrds,
+    /// Per dimension ([`FACETS`] order): the leaf name of each ordinal.
+    names: Vec<Vec<String>>,
+    /// Per dimension: its first slot; the last entry is the number of slots.
+    base: Vec<u32>,
+    /// The slots of `doc` are `slots[starts[doc]..starts[doc + 1]]`.
+    starts: Vec<u32>,
+    slots: Vec<u32>,
 }
 
-/// The facet ordinals of every document of a segment, unpacked once from the
-/// column: counting reads them for every match of every query, and the
-/// column's index costs several times an array read.
-enum DocOrds {
-    /// At most one value a document ([`DocOrds::NONE`] for none).
-    Single(Vec<u16>),
-    /// The values of `doc` are `ords[starts[doc]..starts[doc + 1]]`.
-    Multi { starts: Vec<u32>, ords: Vec<u16> },
-    /// Too many distinct values for 16 bits: read the column.
-    Column(tantivy::columnar::StrColumn),
-}
-
-impl DocOrds {
-    const NONE: u16 = u16::MAX;
-
-    fn unpack(column: tantivy::columnar::StrColumn, max_doc: u32) -> DocOrds {
-        if column.num_terms() >= usize::from(Self::NONE) {
-            return DocOrds::Column(column);
+impl SegFacets {
+    fn read(seg: &tantivy::SegmentReader) -> tantivy::Result<SegFacets> {
+        let mut names = Vec::with_capacity(FACETS.len());
+        let mut columns = Vec::with_capacity(FACETS.len());
+        let mut base = vec![0u32];
+        for (_, field) in FACETS {
+            let reader = seg.facet_reader(field)?;
+            let mut leafs = Vec::with_capacity(reader.num_facets());
+            let mut facet = Facet::root();
+            for ord in 0..reader.num_facets() as u64 {
+                reader.facet_from_ord(ord, &mut facet)?;
+                leafs.push(facet_leaf(&facet));
+            }
+            let column = seg
+                .fast_fields()
+                .str(field)?
+                .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("facet column `{field}` is missing")))?;
+            let last = base.last().copied().unwrap_or(0);
+            base.push(last.saturating_add(u32::try_from(leafs.len()).unwrap_or(u32::MAX)));
+            names.push(leafs);
+            columns.push(column);
         }
-        let mut starts = Vec::with_capacity(max_doc as usize + 1);
-        let mut ords = Vec::with_capacity(max_doc as usize);
-        let mut multi = false;
-        for doc in 0..max_doc {
-            starts.push(ords.len() as u32);
-            let before = ords.len();
-            // Below NONE: checked above.
-            ords.extend(column.term_ords(doc).map(|o| o as u16));
-            multi |= ords.len() - before > 1;
+        let max_doc = seg.max_doc() as usize;
+        let mut starts = Vec::with_capacity(max_doc + 1);
+        let mut slots = Vec::with_capacity(max_doc * FACETS.len());
+        for doc in 0..seg.max_doc() {
+            starts.push(slots.len() as u32);
+            for (column, first) in columns.iter().zip(&base) {
+                slots.extend(column.term_ords(doc).map(|o| first.saturating_add(o as u32)));
+            }
         }
-        starts.push(ords.len() as u32);
-        if multi {
-            ords.shrink_to_fit();
-            return DocOrds::Multi { starts, ords };
-        }
-        DocOrds::Single(
-            starts
-                .windows(2)
-                .map(|w| if w[1] > w[0] { ords.get(w[0] as usize).copied().unwrap_or(Self::NONE) } else { Self::NONE })
-                .collect(),
-        )
+        starts.push(slots.len() as u32);
+        slots.shrink_to_fit();
+        Ok(SegFacets { segment: seg.segment_id(), names, base, starts, slots })
     }
 
-    /// Add one to the count of each value of `doc`.
-    #[inline]
-    fn count(&self, doc: tantivy::DocId, counts: &mut [u32]) {
-        let mut add = |ord: usize| {
-            if let Some(x) = counts.get_mut(ord) {
-                *x += 1;
-            }
-        };
-        match self {
-            DocOrds::Single(v) => {
-                if let Some(&o) = v.get(doc as usize)
-                    && o != Self::NONE
-                {
-                    add(usize::from(o));
-                }
-            }
-            DocOrds::Multi { starts, ords } => {
-                let (Some(&a), Some(&b)) = (starts.get(doc as usize), starts.get(doc as usize + 1)) else { return };
-                for &o in ords.get(a as usize..b as usize).unwrap_or_default() {
-                    add(usize::from(o));
-                }
-            }
-            DocOrds::Column(c) => c.term_ords(doc).for_each(|o| add(o as usize)),
-        }
+    /// The leaf names of dimension `d`.
+    fn names_of(&self, d: usize) -> &[String] {
+        self.names.get(d).map_or(&[], |n| n.as_slice())
+    }
+
+    /// The counts of dimension `d` within a flat count array.
+    fn dim<'a>(&self, counts: &'a [u32], d: usize) -> &'a [u32] {
+        let (Some(&a), Some(&b)) = (self.base.get(d), self.base.get(d + 1)) else { return &[] };
+        counts.get(a as usize..b as usize).unwrap_or_default()
     }
 }
 
-/// Facet ordinals and leaf names by (segment, facet field). Segments never
-/// change, so each is opened and read once; entries of merged-away segments
-/// are dropped as they go.
-pub(crate) type FacetCache = HashMap<(tantivy::index::SegmentId, &'static str), std::sync::Arc<SegFacet>>;
+/// Each segment's facets. Segments never change, so each is read once;
+/// entries of merged-away segments are dropped as they go.
+pub(crate) type FacetCache = HashMap<tantivy::index::SegmentId, std::sync::Arc<SegFacets>>;
 
 impl Store {
-    fn seg_facet(&self, seg: &tantivy::SegmentReader, field: &'static str) -> tantivy::Result<std::sync::Arc<SegFacet>> {
-        let key = (seg.segment_id(), field);
-        if let Some(l) = self.facet_cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return Ok(l);
+    fn seg_facets(&self, seg: &tantivy::SegmentReader) -> tantivy::Result<std::sync::Arc<SegFacets>> {
+        if let Some(f) = self.facet_cache.lock().ok().and_then(|c| c.get(&seg.segment_id()).cloned()) {
+            return Ok(f);
         }
-        let reader = seg.facet_reader(field)?;
-        let mut names = Vec::with_capacity(reader.num_facets());
-        let mut facet = Facet::root();
-        for ord in 0..reader.num_facets() as u64 {
-            reader.facet_from_ord(ord, &mut facet)?;
-            names.push(facet_leaf(&facet));
-        }
-        let column = seg
-            .fast_fields()
-            .str(field)?
-            .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("facet column `{field}` is missing")))?;
-        let l = std::sync::Arc::new(SegFacet { segment: seg.segment_id(), names, ords: DocOrds::unpack(column, seg.max_doc()) });
+        let f = std::sync::Arc::new(SegFacets::read(seg)?);
         if let Ok(mut c) = self.facet_cache.lock() {
-            c.insert(key, l.clone());
+            c.insert(seg.segment_id(), f.clone());
         }
-        Ok(l)
+        Ok(f)
     }
 
     /// Forget the facets of segments the searcher no longer has.
     fn prune_facet_cache(&self, searcher: &Searcher) {
         if let Ok(mut c) = self.facet_cache.lock()
-            && c.len() > searcher.segment_readers().len() * FACETS.len()
+            && c.len() > searcher.segment_readers().len()
         {
             let live: std::collections::HashSet<_> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
-            c.retain(|(id, _), _| live.contains(id));
+            c.retain(|id, _| live.contains(id));
         }
     }
 }
 
-/// Counts of every facet dimension: ordinals counted per segment, names
+/// Counts of every facet dimension: slots counted per segment, names
 /// looked up once per segment (tantivy's FacetCollector converts every
 /// ordinal through the term dictionary on every query).
 struct FacetDims<'a>(&'a Store);
@@ -740,11 +715,12 @@ struct FacetDims<'a>(&'a Store);
 /// One pass over the matches: the count, facet counts and (by relevance) the page.
 type Pass = (usize, FacetFruit, Vec<(f32, DocAddress)>);
 
-/// Per segment and dimension: the segment's facet and the count of each ordinal.
-type FacetFruit = Vec<Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>>;
+/// Per segment: its facets and the count of each slot.
+type FacetFruit = Vec<(std::sync::Arc<SegFacets>, Vec<u32>)>;
 
 struct FacetDimsSegment {
-    counts: Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>,
+    facets: std::sync::Arc<SegFacets>,
+    counts: Vec<u32>,
 }
 
 impl tantivy::collector::Collector for FacetDims<'_> {
@@ -752,35 +728,35 @@ impl tantivy::collector::Collector for FacetDims<'_> {
     type Child = FacetDimsSegment;
 
     fn for_segment(&self, _ord: u32, seg: &tantivy::SegmentReader) -> tantivy::Result<FacetDimsSegment> {
-        let mut counts = Vec::with_capacity(FACETS.len());
-        for (_, field) in FACETS {
-            let f = self.0.seg_facet(seg, field)?;
-            let n = f.names.len();
-            counts.push((f, vec![0u32; n]));
-        }
-        Ok(FacetDimsSegment { counts })
+        let facets = self.0.seg_facets(seg)?;
+        let counts = vec![0u32; facets.base.last().copied().unwrap_or(0) as usize];
+        Ok(FacetDimsSegment { facets, counts })
     }
 
     fn requires_scoring(&self) -> bool {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>>) -> tantivy::Result<FacetFruit> {
+    fn merge_fruits(&self, fruits: Vec<(std::sync::Arc<SegFacets>, Vec<u32>)>) -> tantivy::Result<FacetFruit> {
         Ok(fruits)
     }
 }
 
 impl tantivy::collector::SegmentCollector for FacetDimsSegment {
-    type Fruit = Vec<(std::sync::Arc<SegFacet>, Vec<u32>)>;
+    type Fruit = (std::sync::Arc<SegFacets>, Vec<u32>);
 
     fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
-        for (f, c) in self.counts.iter_mut() {
-            f.ords.count(doc, c);
+        let f = &self.facets;
+        let (Some(&a), Some(&b)) = (f.starts.get(doc as usize), f.starts.get(doc as usize + 1)) else { return };
+        for &slot in f.slots.get(a as usize..b as usize).unwrap_or_default() {
+            if let Some(c) = self.counts.get_mut(slot as usize) {
+                *c += 1;
+            }
         }
     }
 
     fn harvest(self) -> Self::Fruit {
-        self.counts
+        (self.facets, self.counts)
     }
 }
 
@@ -796,21 +772,19 @@ pub(crate) struct FacetMerge {
 
 impl FacetMerge {
     fn segments_of(fruit: &FacetFruit) -> Vec<tantivy::index::SegmentId> {
-        fruit.iter().filter_map(|seg| seg.first().map(|(f, _)| f.segment)).collect()
+        fruit.iter().map(|(f, _)| f.segment).collect()
     }
 
-    fn build(fruit: &FacetFruit) -> FacetMerge {
+    fn build<'a>(fruit: &'a FacetFruit) -> FacetMerge {
         let dims = (0..FACETS.len())
             .map(|d| {
-                fn seg_names(seg: &[(std::sync::Arc<SegFacet>, Vec<u32>)], d: usize) -> &[String] {
-                    seg.get(d).map(|(f, _)| f.names.as_slice()).unwrap_or_default()
-                }
-                let mut names: Vec<&str> = fruit.iter().flat_map(|seg| seg_names(seg, d).iter().map(String::as_str)).collect();
+                let seg_names = |f: &'a SegFacets| f.names_of(d);
+                let mut names: Vec<&str> = fruit.iter().flat_map(|(f, _)| seg_names(f).iter().map(String::as_str)).collect();
                 names.sort_unstable();
                 names.dedup();
                 let maps = fruit
                     .iter()
-                    .map(|seg| seg_names(seg, d).iter().map(|n| names.binary_search(&n.as_str()).unwrap_or(0) as u32).collect())
+                    .map(|(f, _)| seg_names(f).iter().map(|n| names.binary_search(&n.as_str()).unwrap_or(0) as u32).collect())
                     .collect();
                 (names.into_iter().map(str::to_string).collect(), maps)
             })
@@ -844,9 +818,8 @@ impl Store {
                 (Some(m), _) => {
                     let Some((names, maps)) = m.dims.get(d) else { continue };
                     let mut sum = vec![0u32; names.len()];
-                    for (seg, map) in fruit.iter().zip(maps) {
-                        let Some((_, counts)) = seg.get(d) else { continue };
-                        for (ord, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                    for ((f, counts), map) in fruit.iter().zip(maps) {
+                        for (ord, n) in f.dim(counts, d).iter().enumerate().filter(|(_, n)| **n > 0) {
                             if let Some(x) = map.get(ord).and_then(|&g| sum.get_mut(g as usize)) {
                                 *x += n;
                             }
@@ -855,10 +828,7 @@ impl Store {
                     merged = sum;
                     (names, &merged)
                 }
-                (None, [seg]) => {
-                    let Some((f, counts)) = seg.get(d) else { continue };
-                    (&f.names, counts)
-                }
+                (None, [(f, counts)]) => (f.names_of(d), f.dim(counts, d)),
                 (None, _) => (&[], &[]),
             };
             // (ordinal, count): ordinal order is name order.
