@@ -51,12 +51,19 @@ pub fn failpoint(name: &str) -> bool {
 /// eight per core, and memory freed on one thread (a request, a walk of the
 /// whole source) stays resident in its arena; two arenas on a two-core
 /// machine cost no measurable contention and keep the server's RSS down.
+/// Blocks of 128 KB and more are mapped on their own, and freed memory above
+/// 512 KB at the top of a heap goes back: glibc's default raises both limits
+/// as big blocks are freed, and then the walk of a whole source or a burst of
+/// requests left the heap fragmented (at 100k CoEs, 17 MB anonymous after a
+/// load test instead of 14).
 pub fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; called before the
     // server starts its threads.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 * 1024);
     }
 }
 

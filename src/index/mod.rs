@@ -3,6 +3,7 @@
 //! first-seen dates that survive rebuilds, and the per-file state used to
 //! reconcile the index with the files.
 
+pub mod dir;
 pub mod schema;
 pub mod search;
 
@@ -326,16 +327,15 @@ impl Store {
             std::fs::remove_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
             std::fs::create_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
         }
-        let mmap =
-            tantivy::directory::MmapDirectory::open(&index_dir).map_err(|e| Error::Other(format!("{}: {e}", index_dir.display())))?;
-        let index = match Index::open_or_create(mmap, tschema.clone()) {
+        let directory = dir::IndexDirectory::open(&index_dir).map_err(|e| Error::Other(format!("{}: {e}", index_dir.display())))?;
+        let index = match Index::open_or_create(directory, tschema.clone()) {
             Ok(i) => i,
             Err(tantivy::TantivyError::SchemaError(msg)) => {
                 tracing::warn!(dir = %index_dir.display(), %msg, "index schema differs from index-schema/schema.toml; rebuilding it");
                 std::fs::remove_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
                 std::fs::create_dir_all(&index_dir).map_err(|e| Error::io(&index_dir, e))?;
-                let mmap = tantivy::directory::MmapDirectory::open(&index_dir).map_err(|e| Error::Other(e.to_string()))?;
-                Index::open_or_create(mmap, tschema)?
+                let directory = dir::IndexDirectory::open(&index_dir).map_err(|e| Error::Other(e.to_string()))?;
+                Index::open_or_create(directory, tschema)?
             }
             Err(e) => return Err(e.into()),
         };
@@ -468,8 +468,19 @@ impl Store {
                 let Ok(path) = std::str::from_utf8(st.key()) else { continue };
                 f(&Entry { path, file: files.at(doc), ids: &ids, doc });
             }
+            self.drop_fast_pages(seg);
         }
         Ok(())
+    }
+
+    /// Unmap the resident pages of a segment's fast fields after reading
+    /// through them (a scan of every document, the unpacking of facets):
+    /// the few pages queries read come back on demand.
+    fn drop_fast_pages(&self, seg: &tantivy::SegmentReader) {
+        let fast = PathBuf::from(format!("{}.fast", seg.segment_id().uuid_string()));
+        if let Some(bytes) = tantivy::Directory::open_read(self.index.directory(), &fast).ok().and_then(|f| f.read_bytes().ok()) {
+            dir::drop_resident_pages(bytes.as_slice());
+        }
     }
 
     /// The indexed document of one path of `source`, if any (a term lookup).
