@@ -55,7 +55,7 @@ fn corpora() -> Vec<Corpus> {
 fn load(root: &Path) -> Vec<(String, Vec<u8>)> {
     let spec = SourceSpec::new("bench", root);
     let (files, _) = source::walk(&spec).expect("walk corpus");
-    files.into_iter().filter_map(|f| std::fs::read(root.join(&f.rel)).ok().map(|b| (f.rel, b))).collect()
+    files.iter().filter_map(|(rel, _)| std::fs::read(root.join(rel)).ok().map(|b| (rel.to_string(), b))).collect()
 }
 
 fn build_index(root: &Path, vocab: &Vocab) -> (tempfile::TempDir, Store) {

@@ -92,15 +92,64 @@ pub fn globset(patterns: &[String], what: &str) -> Result<Option<GlobSet>> {
     b.build().map(Some).map_err(|e| Error::Config(format!("{what}: {e}")))
 }
 
-/// A file found by a walk.
-#[derive(Debug, Clone)]
+/// The files a walk found, sorted by path. Their relative paths share one
+/// buffer: at 100k files a `String` each (24 bytes and an allocation) made
+/// the walk the largest thing a restart holds.
+#[derive(Debug, Default)]
+pub struct Walk {
+    paths: String,
+    files: Vec<Found>,
+}
+
+/// A file found by a walk (its path is kept by the [`Walk`]).
+#[derive(Debug, Clone, Copy)]
 pub struct Found {
-    /// Path relative to the root, `/`-separated.
-    pub rel: String,
+    start: u32,
+    len: u32,
     /// Size.
     pub size: u64,
     /// Stat fingerprint, see [`stamp`].
     pub stamp: i64,
+}
+
+impl Walk {
+    fn push(&mut self, rel: &str) -> Result<()> {
+        let (Ok(start), Ok(len)) = (u32::try_from(self.paths.len()), u32::try_from(rel.len())) else {
+            return Err(Error::Other("too many files in one source (their paths exceed 4 GB)".into()));
+        };
+        self.paths.push_str(rel);
+        self.files.push(Found { start, len, size: 0, stamp: 0 });
+        Ok(())
+    }
+
+    /// The path of `f`, relative to the root and `/`-separated.
+    pub fn rel(&self, f: &Found) -> &str {
+        path_in(&self.paths, f)
+    }
+
+    /// The files, in path order.
+    pub fn files(&self) -> &[Found] {
+        &self.files
+    }
+
+    /// Each file with its relative path, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Found)> {
+        self.files.iter().map(|f| (self.rel(f), f))
+    }
+
+    /// How many files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// No files?
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+fn path_in<'a>(paths: &'a str, f: &Found) -> &'a str {
+    paths.get(f.start as usize..f.start as usize + f.len as usize).unwrap_or_default()
 }
 
 /// A file that was not indexed, and why.
@@ -206,9 +255,9 @@ const UNREADABLE: i64 = i64::MIN;
 /// Walk a source: candidate files, and what was skipped (with reasons). Files
 /// with other extensions are skipped silently; symlinks are followed, but never
 /// out of the root, and loops end the branch.
-pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
+pub fn walk(spec: &SourceSpec) -> Result<(Walk, Vec<Skipped>)> {
     let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
-    let mut found: Vec<Found> = Vec::new();
+    let mut found = Walk::default();
     let mut skipped = Vec::new();
     let outside = std::cell::RefCell::new(Vec::new());
     let walker = walkdir::WalkDir::new(&root).follow_links(true).into_iter().filter_entry(|e| {
@@ -252,21 +301,22 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
             }
             continue;
         }
-        found.push(Found { rel, size: 0, stamp: 0 });
+        found.push(&rel)?;
     }
     // Stat in place (one list of files, not a second of results): a file
     // that cannot be stat'ed is marked and moved to `skipped` afterwards.
     let unreadable = std::sync::Mutex::new(Vec::new());
-    found.par_iter_mut().for_each(|f| match std::fs::metadata(root.join(&f.rel)) {
+    let Walk { paths, files } = &mut found;
+    files.par_iter_mut().for_each(|f| match std::fs::metadata(root.join(path_in(paths, f))) {
         Ok(m) => (f.size, f.stamp) = (m.len(), stamp(&m)),
         Err(e) => {
             f.stamp = UNREADABLE;
             if let Ok(mut u) = unreadable.lock() {
-                u.push(Skipped { reason: format!("unreadable: {e}"), path: f.rel.clone() });
+                u.push(Skipped { reason: format!("unreadable: {e}"), path: path_in(paths, f).to_string() });
             }
         }
     });
-    found.retain(|f| f.stamp != UNREADABLE);
+    files.retain(|f| f.stamp != UNREADABLE);
     let mut unreadable = unreadable.into_inner().unwrap_or_default();
     unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.extend(unreadable);
@@ -275,7 +325,7 @@ pub fn walk(spec: &SourceSpec) -> Result<(Vec<Found>, Vec<Skipped>)> {
     }
     // Sorting here, once, is cheaper than walkdir's per-directory sort (which
     // re-parses both paths on every comparison).
-    found.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    files.sort_unstable_by(|a, b| path_in(paths, a).cmp(path_in(paths, b)));
     Ok((found, skipped))
 }
 
@@ -373,8 +423,8 @@ enum Outcome {
 }
 
 /// Read, parse and prepare one file (runs on any thread).
-fn prepare_file(store: &Store, spec: &SourceSpec, vocab: &Vocab, f: &Found, prior: Option<&Indexed>) -> Outcome {
-    match load(spec, &f.rel, &spec.root.join(&f.rel), vocab) {
+fn prepare_file(store: &Store, spec: &SourceSpec, vocab: &Vocab, rel: &str, prior: Option<&Indexed>) -> Outcome {
+    match load(spec, rel, &spec.root.join(rel), vocab) {
         Ok(mut u) => {
             if let Some(p) = prior {
                 if unchanged(p, &u) {
@@ -402,16 +452,17 @@ pub fn reconcile(
     progress: &dyn Fn(usize, usize),
 ) -> Result<Report> {
     let (files, skipped) = walk(spec)?;
+    let found = files.files();
     let mut report = Report { seen: files.len() + skipped.len(), skipped, ..Default::default() };
     // Compare with the index without a map of it: each indexed path is looked
     // up in the sorted walk. Files whose size and trusted stat stamp match are
     // not read; the id is fetched only for documents that change or go.
-    let mut same = vec![false; files.len()];
+    let mut same = vec![false; found.len()];
     let mut priors: FxHashMap<usize, Indexed> = FxHashMap::default();
     let mut gone: Vec<String> = Vec::new();
-    store.scan(&spec.name, |e| match files.binary_search_by(|f| f.rel.as_str().cmp(e.path)) {
+    store.scan(&spec.name, |e| match found.binary_search_by(|f| files.rel(f).cmp(e.path)) {
         Ok(i) => {
-            let f = &files[i];
+            let f = &found[i];
             if e.file.size == f.size && e.file.stamp != 0 && e.file.stamp == f.stamp {
                 same[i] = true;
             } else {
@@ -421,8 +472,8 @@ pub fn reconcile(
         Err(_) => gone.push(e.id()),
     })?;
     report.unchanged = same.iter().filter(|s| **s).count();
-    let todo: Vec<(&Found, Option<&Indexed>)> =
-        files.iter().enumerate().filter(|(i, _)| !same[*i]).map(|(i, f)| (f, priors.get(&i))).collect();
+    let todo: Vec<(&str, Option<&Indexed>)> =
+        files.iter().enumerate().filter(|(i, _)| !same[*i]).map(|(i, (rel, _))| (rel, priors.get(&i))).collect();
     let total = todo.len();
     let mut staging = store.staging();
     let mut done = 0;
@@ -444,7 +495,7 @@ pub fn reconcile(
                     if let Some(p) = prior {
                         store.stage_delete(writer, &mut staging, &p.id);
                     }
-                    report.skipped.push(Skipped { path: f.rel.clone(), reason });
+                    report.skipped.push(Skipped { path: f.to_string(), reason });
                 }
             }
         }

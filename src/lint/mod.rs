@@ -449,8 +449,8 @@ fn collect(paths: &[PathBuf], cfg: &LintConfig) -> anyhow::Result<Vec<(String, P
                     eprintln!("warning: skipped `{}`: {}", show_path(&path.join(&s.path)), s.reason);
                 }
             }
-            for f in found {
-                let file = path.join(&f.rel);
+            for (rel, _) in found.iter() {
+                let file = path.join(rel);
                 out.push((show_path(&file), file));
             }
         } else {
