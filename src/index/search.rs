@@ -356,7 +356,8 @@ impl Store {
         let (text, warning) = self.text_query(&req.q, vocab, req.fuzzy)?;
         let mut query = build(text.box_clone());
         let mut fuzzy = req.fuzzy;
-        // Count, facet counts and (by relevance) the page, in one pass over the matches.
+        // Count, the matches of each segment (for facet counts) and (by
+        // relevance) the page, in one pass over the matches.
         let one_pass = req.sort == Sort::Relevance;
         let pass = |q: &dyn Query| -> Result<Pass> {
             if one_pass {
@@ -367,7 +368,7 @@ impl Store {
                 Ok((n, f, Vec::new()))
             }
         };
-        let (mut total, mut facet_fruit, mut page_hits) = pass(&*query)?;
+        let (mut total, mut matches, mut page_hits) = pass(&*query)?;
         if total == 0 && !fuzzy && !req.q.trim().is_empty() && !has_syntax(&req.q) {
             let (ft, _) = self.text_query(&req.q, vocab, true)?;
             let fq = build(ft);
@@ -375,7 +376,7 @@ impl Store {
             if n > 0 {
                 query = fq;
                 total = n;
-                facet_fruit = ff;
+                matches = ff;
                 page_hits = ph;
                 fuzzy = true;
             }
@@ -396,9 +397,20 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        let facets = self.facets_of(&facet_fruit);
+        // Facet counts on one thread while the page is read and its snippets
+        // made on another.
+        let count = || self.facets_of(&count_facets(matches));
+        let (facets, hits) = match &self.pool {
+            Some(tantivy::Executor::ThreadPool(pool)) => pool.join(count, || self.page(&searcher, &text, addrs)),
+            _ => (count(), self.page(&searcher, &text, addrs)),
+        };
         self.prune_facet_cache(&searcher);
-        let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body).ok();
+        Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits: hits?, facets })
+    }
+
+    /// The hits of a result page: stored hit, snippet, score and first-seen date.
+    fn page(&self, searcher: &Searcher, text: &dyn Query, addrs: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
+        let mut snippets = SnippetGenerator::create(searcher, text, self.fields.body).ok();
         if let Some(g) = snippets.as_mut() {
             g.set_max_num_chars(220);
         }
@@ -425,7 +437,7 @@ impl Store {
             snippets = None;
         }
         let mut hits = Vec::with_capacity(addrs.len());
-        let first_seen = FirstSeen::new(&searcher);
+        let first_seen = FirstSeen::new(searcher);
         for (score, addr) in addrs {
             // The hit and the body: the first two stored fields, not the model or the Markdown.
             let doc: Leading<2> = searcher.doc(addr)?;
@@ -442,7 +454,7 @@ impl Store {
             hit.first_seen = first_seen.at(addr).and_then(rfc3339);
             hits.push(hit);
         }
-        Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits, facets })
+        Ok(hits)
     }
 
     /// The stored hit of a document (only what a result list shows).
@@ -742,66 +754,63 @@ impl Store {
 /// ordinal through the term dictionary on every query).
 struct FacetDims<'a>(&'a Store);
 
-/// One pass over the matches: the count, facet counts and (by relevance) the page.
-type Pass = (usize, FacetFruit, Vec<(f32, DocAddress)>);
+/// One pass over the matches: the count, the matches of each segment and (by relevance) the page.
+type Pass = (usize, FacetMatches, Vec<(f32, DocAddress)>);
+
+/// Per segment: its facets and the documents that matched.
+type FacetMatches = Vec<(std::sync::Arc<SegFacets>, Vec<tantivy::DocId>)>;
 
 /// Per segment: its facets and the count of each slot.
 type FacetFruit = Vec<(std::sync::Arc<SegFacets>, Vec<u32>)>;
 
-struct FacetDimsSegment {
-    facets: std::sync::Arc<SegFacets>,
-    counts: Vec<u32>,
-    /// Matches not yet counted: counting a batch in a tight loop, apart from
-    /// the scorer's work, took a term query at 100k about 10% faster.
-    pending: Vec<tantivy::DocId>,
+/// Count the facet slots of the matches of each segment. Counting is left
+/// until the pass is over (the collector only notes the documents), so that
+/// it runs beside the reading of the page, in a tight loop of its own.
+fn count_facets(matches: FacetMatches) -> FacetFruit {
+    matches
+        .into_iter()
+        .map(|(f, docs)| {
+            let mut counts = vec![0u32; f.base.last().copied().unwrap_or(0) as usize];
+            match &f.slots {
+                Slots::Narrow(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
+                Slots::Wide(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
+            }
+            (f, counts)
+        })
+        .collect()
 }
 
-/// How many matches [`FacetDimsSegment`] holds before counting them.
-const FACET_BATCH: usize = 256;
-
-impl FacetDimsSegment {
-    fn flush(&mut self) {
-        let f = &self.facets;
-        match &f.slots {
-            Slots::Narrow(slots) => count_slots(&f.starts, slots, &self.pending, &mut self.counts),
-            Slots::Wide(slots) => count_slots(&f.starts, slots, &self.pending, &mut self.counts),
-        }
-        self.pending.clear();
-    }
+struct FacetDimsSegment {
+    facets: std::sync::Arc<SegFacets>,
+    docs: Vec<tantivy::DocId>,
 }
 
 impl tantivy::collector::Collector for FacetDims<'_> {
-    type Fruit = FacetFruit;
+    type Fruit = FacetMatches;
     type Child = FacetDimsSegment;
 
     fn for_segment(&self, _ord: u32, seg: &tantivy::SegmentReader) -> tantivy::Result<FacetDimsSegment> {
-        let facets = self.0.seg_facets(seg)?;
-        let counts = vec![0u32; facets.base.last().copied().unwrap_or(0) as usize];
-        Ok(FacetDimsSegment { facets, counts, pending: Vec::with_capacity(FACET_BATCH) })
+        Ok(FacetDimsSegment { facets: self.0.seg_facets(seg)?, docs: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<(std::sync::Arc<SegFacets>, Vec<u32>)>) -> tantivy::Result<FacetFruit> {
+    fn merge_fruits(&self, fruits: FacetMatches) -> tantivy::Result<FacetMatches> {
         Ok(fruits)
     }
 }
 
 impl tantivy::collector::SegmentCollector for FacetDimsSegment {
-    type Fruit = (std::sync::Arc<SegFacets>, Vec<u32>);
+    type Fruit = (std::sync::Arc<SegFacets>, Vec<tantivy::DocId>);
 
     fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
-        self.pending.push(doc);
-        if self.pending.len() == FACET_BATCH {
-            self.flush();
-        }
+        self.docs.push(doc);
     }
 
-    fn harvest(mut self) -> Self::Fruit {
-        self.flush();
-        (self.facets, self.counts)
+    fn harvest(self) -> Self::Fruit {
+        (self.facets, self.docs)
     }
 }
 
