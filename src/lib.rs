@@ -56,7 +56,7 @@ pub fn failpoint(name: &str) -> bool {
 /// as big blocks are freed, and then the walk of a whole source or a burst of
 /// requests left the heap fragmented (at 100k CoEs, 17 MB anonymous after a
 /// load test instead of 14).
-pub fn limit_malloc_arenas() {
+pub(crate) fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; called before the
     // server starts its threads.
@@ -69,7 +69,7 @@ pub fn limit_malloc_arenas() {
 
 /// Give freed heap memory back to the system (glibc keeps it otherwise):
 /// called after a reconcile has dropped its walk of a whole source.
-pub fn release_free_memory() {
+pub(crate) fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the heap to the system.
     unsafe {
