@@ -112,7 +112,7 @@ fn main() {
             let like = q.like.clone().unwrap_or_else(|| q.q.clone());
             let req = SearchRequest { q: like, per_page: 1, page: 1, access: Access::Public, ..Default::default() };
             let top = store.search(&req, Some(&vocab)).expect("search").hits.into_iter().next().expect("the mlt seed query matches");
-            let (doc, _) = store.get(&top.id, &vocab, &Access::Public).expect("get");
+            let doc = store.get(&top.id, &vocab, &Access::Public).expect("get").doc;
             mlt_doc = serde_json::json!({"id": doc.id, "path": doc.path, "title": doc.title});
             let id = top.id.clone();
             time(a.max, a.iters, || store.similar(&id, 10, &Access::Public).expect("similar").len())

@@ -273,7 +273,7 @@ pub fn search(
 pub fn show(id: &str, json: bool, dir: &Path) -> Result<ExitCode> {
     let vocab = Vocab::builtin()?;
     let store = open_existing(dir)?;
-    let (doc, _) = store.get(id, &vocab, &Access::All)?;
+    let doc = store.get(id, &vocab, &Access::All)?.doc;
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &doc)?;

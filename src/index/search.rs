@@ -472,16 +472,28 @@ impl Store {
         Ok(searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?.into_iter().next().map(|(_, a)| a))
     }
 
-    /// The full document (re-read from the stored Markdown) and its Markdown.
-    pub fn get(&self, id: &str, vocab: &Vocab, access: &Access) -> Result<(CoeDoc, String)> {
-        let searcher = self.reader.searcher();
-        let addr = self.address_of(&searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
+    /// The stored model (without section text) and Markdown of a CoE
+    /// `access` may read, and its address.
+    fn stored(&self, searcher: &Searcher, id: &str, access: &Access) -> Result<(CoeDoc, String, DocAddress)> {
+        let addr = self.address_of(searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
         let doc: Leading<4> = searcher.doc(addr)?;
-        let mut meta = self.meta_of(&doc).ok_or_else(|| Error::Other(format!("stored document `{id}` is unreadable")))?;
+        let meta = self.meta_of(&doc).ok_or_else(|| Error::Other(format!("stored document `{id}` is unreadable")))?;
         if !access.allows(meta.visibility, meta.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
         }
         let raw = doc.text(self.fields.raw).map(str::to_string).unwrap_or_default();
+        Ok((meta, raw, addr))
+    }
+
+    /// The Markdown of a CoE, as indexed.
+    pub fn raw(&self, id: &str, access: &Access) -> Result<String> {
+        Ok(self.stored(&self.reader.searcher(), id, access)?.1)
+    }
+
+    /// The full document (re-read from the stored Markdown), its Markdown and first-seen date.
+    pub fn get(&self, id: &str, vocab: &Vocab, access: &Access) -> Result<Detail> {
+        let searcher = self.reader.searcher();
+        let (mut meta, raw, addr) = self.stored(&searcher, id, access)?;
         let defaults = crate::parse::Defaults { team: meta.team.clone(), visibility: meta.visibility };
         let full = crate::parse::parse_text(
             crate::parse::Input { source: &meta.source, path: &meta.path, bytes: raw.as_bytes(), defaults: &defaults },
@@ -491,7 +503,7 @@ impl Store {
         );
         meta.sections = full.sections;
         meta.evidence = full.evidence;
-        Ok((meta, raw))
+        Ok(Detail { doc: meta, raw, first_seen: FirstSeen::new(&searcher).at(addr) })
     }
 
     /// CoEs like this one: more-like-this over the text, boosted by shared
@@ -935,6 +947,17 @@ fn floor_boundary(text: &str, i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// A CoE as its detail view shows it.
+#[derive(Debug)]
+pub struct Detail {
+    /// The document, sections included.
+    pub doc: CoeDoc,
+    /// Its Markdown, as indexed.
+    pub raw: String,
+    /// When the index first saw it (seconds since the epoch).
+    pub first_seen: Option<i64>,
 }
 
 /// Is an open item past its due date?

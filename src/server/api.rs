@@ -199,11 +199,11 @@ pub async fn coe(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
     let (store, vocab, lint) = (state.store.clone(), state.vocab.clone(), state.lint.clone());
     let today = (state.today)();
     let value = blocking(&state, move || {
-        let (doc, raw) = store.get(&id, &vocab, &access)?;
+        let crate::index::search::Detail { doc, raw, first_seen } = store.get(&id, &vocab, &access)?;
         let body = crate::parse::frontmatter::split(&raw).body.to_string();
         let html = crate::parse::markdown::render_safe(&body);
         let findings = crate::lint::lint_doc(&doc, &raw, &lint);
-        let first_seen = store.first_seen(&doc.id).and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|d| d.to_rfc3339());
+        let first_seen = first_seen.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|d| d.to_rfc3339());
         let mut v = serde_json::to_value(&doc).map_err(|e| Error::Other(e.to_string()))?;
         if let Some(items) = v.get_mut("action_items").and_then(Value::as_array_mut) {
             for (item, a) in items.iter_mut().zip(&doc.action_items) {
@@ -224,8 +224,8 @@ pub async fn coe(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
 pub async fn raw(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
     check_id(&id)?;
     let access = access_of(&state, &headers, None);
-    let (store, vocab) = (state.store.clone(), state.vocab.clone());
-    let (_, raw) = blocking(&state, move || store.get(&id, &vocab, &access)).await?;
+    let store = state.store.clone();
+    let raw = blocking(&state, move || store.raw(&id, &access)).await?;
     let mut r = raw.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"));
     Ok(r)

@@ -108,7 +108,11 @@ async fn coe_detail_raw_similar() {
     assert!(v["html"].as_str().expect("html").contains("<h2"));
     assert!(v["timeline"].as_array().expect("timeline").len() >= 3);
     assert!(v["action_items"][0].get("overdue").is_some());
-    assert!(v.get("lint").is_some() && v.get("first_seen").is_some());
+    assert!(v.get("lint").is_some());
+    // The detail view's first-seen date is the one search results show.
+    let seen = v["first_seen"].as_str().expect("first_seen is a date");
+    assert!(chrono::DateTime::parse_from_rfc3339(seen).is_ok(), "{seen}");
+    assert_eq!(hits["hits"][0]["first_seen"].as_str(), Some(seen));
     let (s, h, raw) = get(&app, &format!("/api/v1/coes/{id}/raw")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(h["content-type"].to_str().expect("ct").starts_with("text/markdown"));
