@@ -65,12 +65,15 @@ impl tantivy::HasLen for PreadFile {
 
 impl FileHandle for PreadFile {
     fn read_bytes(&self, range: Range<usize>) -> std::io::Result<OwnedBytes> {
-        if range.len() > self.max || range.end > self.mapped.len() {
-            return self.mapped.read_bytes(range);
+        #[cfg(unix)]
+        {
+            if range.len() <= self.max && range.end <= self.mapped.len() {
+                let mut buf = vec![0u8; range.len()];
+                std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf, range.start as u64)?;
+                return Ok(OwnedBytes::new(buf));
+            }
         }
-        let mut buf = vec![0u8; range.len()];
-        std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf, range.start as u64)?;
-        Ok(OwnedBytes::new(buf))
+        self.mapped.read_bytes(range)
     }
 }
 
