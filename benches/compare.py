@@ -956,6 +956,8 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the indexes after each size")
     ap.add_argument("--commit", help="label for the commit line (default: git HEAD of this checkout)")
     a = ap.parse_args()
+    # Before the report is first written: it would count as an uncommitted change.
+    a.commit = a.commit or commit()
     if a.smoke:
         a.sizes = "1000"
         a.query_ms, a.iters, a.tantivy_reps, a.rg_reps = 300, 100, 30, 2
