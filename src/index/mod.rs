@@ -521,8 +521,7 @@ impl Store {
     /// When a document was first indexed (seconds since the epoch).
     pub fn first_seen(&self, id: &str) -> Option<i64> {
         let searcher = self.reader.searcher();
-        let q = tantivy::query::TermQuery::new(Term::from_field_text(self.fields.id, id), tantivy::schema::IndexRecordOption::Basic);
-        let addr = searcher.search(&q, &tantivy::collector::DocSetCollector).ok()?.into_iter().next()?;
+        let addr = self.address_of(&searcher, id).ok()??;
         FirstSeen::new(&searcher).at(addr)
     }
 

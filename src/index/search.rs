@@ -467,7 +467,8 @@ impl Store {
         serde_json::from_str(doc.text(self.fields.meta)?).ok()
     }
 
-    fn address_of(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>> {
+    /// The address of the live document `id`, if any.
+    pub(super) fn address_of(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>> {
         let q = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
         Ok(searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?.into_iter().next().map(|(_, a)| a))
     }
