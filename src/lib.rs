@@ -23,8 +23,9 @@ pub use error::{Error, Result};
 
 /// A test hook: when `COE_FAILPOINT` names this point, act as told.
 /// `NAME=pause` sleeps for a minute (so a test can kill the process),
-/// `NAME=abort` aborts at once, `NAME=error:N` makes [`failpoint`] return true
-/// the first N times (an injected I/O error). Several points: comma-separated.
+/// `NAME=sleep:MS` sleeps that many milliseconds, `NAME=abort` aborts at once,
+/// `NAME=error:N` makes [`failpoint`] return true the first N times (an
+/// injected I/O error). Several points: comma-separated.
 pub fn failpoint(name: &str) -> bool {
     use std::sync::atomic::{AtomicU64, Ordering};
     static FIRED: AtomicU64 = AtomicU64::new(0);
@@ -40,6 +41,7 @@ pub fn failpoint(name: &str) -> bool {
                 let n: u64 = n.parse().unwrap_or(1);
                 return FIRED.fetch_add(1, Ordering::SeqCst) < n;
             }
+            Some(("sleep", ms)) => std::thread::sleep(std::time::Duration::from_millis(ms.parse().unwrap_or(1000))),
             _ if action == "pause" => std::thread::sleep(std::time::Duration::from_secs(60)),
             _ => std::process::abort(),
         }

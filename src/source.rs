@@ -113,6 +113,21 @@ pub struct Found {
 }
 
 impl Walk {
+    /// Record the stats of files `start..`; a file that cannot be stat'ed is
+    /// marked [`UNREADABLE`] and listed in `unreadable`.
+    fn set_stats(&mut self, (start, out): Stats, unreadable: &mut Vec<Skipped>) {
+        for (k, r) in out.into_iter().enumerate() {
+            let Some(f) = self.files.get_mut(start + k) else { continue };
+            match r {
+                Ok((size, stamp)) => (f.size, f.stamp) = (size, stamp),
+                Err(e) => {
+                    f.stamp = UNREADABLE;
+                    unreadable.push(Skipped { reason: format!("unreadable: {e}"), path: path_in(&self.paths, f).to_string() });
+                }
+            }
+        }
+    }
+
     fn push(&mut self, rel: &str) -> Result<()> {
         let (Ok(start), Ok(len)) = (u32::try_from(self.paths.len()), u32::try_from(rel.len())) else {
             return Err(Error::Other("too many files in one source (their paths exceed 4 GB)".into()));
@@ -227,40 +242,163 @@ const RACY_NS: i64 = 3_000_000_000;
 /// means "do not trust the stat, read the file" (see [`RACY_NS`]); like Git's
 /// racily-clean index entries.
 pub fn stamp(m: &std::fs::Metadata) -> i64 {
-    let ns = |t: std::io::Result<std::time::SystemTime>| {
-        t.ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64)
-    };
-    let mtime = ns(m.modified());
-    let now = ns(Ok(std::time::SystemTime::now()));
-    if mtime == 0 || mtime > now - RACY_NS {
-        return 0;
-    }
+    let mtime = m.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64);
     #[cfg(unix)]
     let extra = {
         use std::os::unix::fs::MetadataExt;
         [m.ctime(), m.ctime_nsec(), m.ino() as i64, m.dev() as i64]
     };
     #[cfg(not(unix))]
-    let extra = [ns(m.created()), 0, 0, 0];
-    let mut bytes = Vec::with_capacity(40);
-    for v in std::iter::once(mtime).chain(extra) {
-        bytes.extend_from_slice(&v.to_le_bytes());
+    let extra = [m.created().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64), 0, 0, 0];
+    stamp_of(mtime, extra)
+}
+
+/// [`stamp`] of the raw fields: mtime in nanoseconds (0 when unknown), then
+/// ctime seconds, ctime nanoseconds, inode and device.
+fn stamp_of(mtime: i64, extra: [i64; 4]) -> i64 {
+    let now = std::time::SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
+    if mtime <= 0 || mtime > now - RACY_NS {
+        return 0;
+    }
+    let mut bytes = [0u8; 40];
+    for (chunk, v) in bytes.chunks_exact_mut(8).zip(std::iter::once(mtime).chain(extra)) {
+        chunk.copy_from_slice(&v.to_le_bytes());
     }
     (xxhash_rust::xxh3::xxh3_64(&bytes) >> 1).max(1) as i64
+}
+
+/// Size and stamp of each of `names` in the folder `dir` (symlinks
+/// followed), each looked up from the folder's descriptor: a path lookup
+/// of one component instead of the whole path.
+#[cfg(unix)]
+fn stat_in(dir: &Path, names: &Names) -> Vec<std::io::Result<FileStat>> {
+    use rustix::fs::{AtFlags, Mode, OFlags};
+    let fd = match rustix::fs::open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(e) => return names.iter().map(|_| Err(std::io::Error::from(e))).collect(),
+    };
+    names
+        .iter()
+        .map(|name| {
+            let st = rustix::fs::statat(&fd, name, AtFlags::empty())?;
+            // The field types differ between targets.
+            #[allow(clippy::unnecessary_cast)]
+            let (mtime, extra) = {
+                let mtime = if st.st_mtime < 0 { 0 } else { (st.st_mtime as i64) * 1_000_000_000 + st.st_mtime_nsec as i64 };
+                (mtime, [st.st_ctime as i64, st.st_ctime_nsec as i64, st.st_ino as i64, st.st_dev as i64])
+            };
+            Ok(FileStat { size: st.st_size as u64, stamp: stamp_of(mtime, extra), changed: extra[0] * 1_000_000_000 + extra[1] })
+        })
+        .collect()
+}
+
+#[cfg(not(unix))]
+fn stat_in(dir: &Path, names: &Names) -> Vec<std::io::Result<FileStat>> {
+    names
+        .iter()
+        .map(|n| std::fs::metadata(dir.join(n)).map(|m| FileStat { size: m.len(), stamp: stamp(&m), changed: changed_ns(&m) }))
+        .collect()
+}
+
+/// What [`stat_in`] reads of a file.
+struct FileStat {
+    size: u64,
+    /// See [`stamp`].
+    stamp: i64,
+    /// Status change time (ctime; the mtime where there is none), in nanoseconds.
+    changed: i64,
+}
+
+/// The status change time of `m` in nanoseconds (the mtime off Unix).
+fn changed_ns(m: &std::fs::Metadata) -> i64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        m.ctime() * 1_000_000_000 + m.ctime_nsec()
+    }
+    #[cfg(not(unix))]
+    {
+        m.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64)
+    }
+}
+
+/// The stats of a batch of files starting at an index of the walk.
+type Stats = (usize, Vec<std::io::Result<(u64, i64)>>);
+
+/// Files stat'ed by one task of [`walk`].
+const STAT_BATCH: usize = 256;
+
+/// Files of one folder for one stat task: they sit at `start..` in the walk.
+#[derive(Default)]
+struct StatBatch {
+    dir: PathBuf,
+    start: usize,
+    names: Names,
+}
+
+/// File names in one buffer (not an allocation each). Off Unix they are
+/// kept as UTF-8 (lossily), as the rest of the walk keeps paths.
+#[derive(Default)]
+struct Names {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl Names {
+    fn push(&mut self, name: &std::ffi::OsStr) {
+        #[cfg(unix)]
+        self.bytes.extend_from_slice(std::os::unix::ffi::OsStrExt::as_bytes(name));
+        #[cfg(not(unix))]
+        self.bytes.extend_from_slice(name.to_string_lossy().as_bytes());
+        self.ends.push(self.bytes.len() as u32);
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &std::ffi::OsStr> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| {
+            let bytes = &self.bytes[a as usize..b as usize];
+            #[cfg(unix)]
+            let name = std::os::unix::ffi::OsStrExt::from_bytes(bytes);
+            #[cfg(not(unix))]
+            let name = std::ffi::OsStr::new(std::str::from_utf8(bytes).unwrap_or_default());
+            name
+        })
+    }
 }
 
 /// A stamp no stat gives (see [`stamp`]): marks a file the walk could not stat.
 const UNREADABLE: i64 = i64::MIN;
 
-/// Walk a source: candidate files, and what was skipped (with reasons). Files
-/// with other extensions are skipped silently; symlinks are followed, but never
-/// out of the root, and loops end the branch.
-pub fn walk(spec: &SourceSpec) -> Result<(Walk, Vec<Skipped>)> {
-    let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
-    let mut found = Walk::default();
-    let mut skipped = Vec::new();
-    let outside = std::cell::RefCell::new(Vec::new());
-    let walker = walkdir::WalkDir::new(&root).follow_links(true).into_iter().filter_entry(|e| {
+/// What [`traverse`] meets.
+enum Item<'a> {
+    /// A folder it is about to read.
+    Folder(&'a walkdir::DirEntry),
+    /// A candidate file: its path relative to the root.
+    File(&'a str),
+}
+
+/// The walk of a source's tree that [`walk`] and [`changed_since`] share.
+/// `on_item` sees each folder and each candidate file in walk order; the
+/// files also go, a folder's batch at a time, to `task` on the other threads
+/// while the walk goes on (a batch's `start` counts the files before it).
+/// What is left out for a reason goes to `skipped`.
+fn traverse(
+    spec: &SourceSpec,
+    root: &Path,
+    skipped: &mut Vec<Skipped>,
+    task: &(dyn Fn(StatBatch) + Sync),
+    mut on_item: impl FnMut(Item<'_>) -> Result<()> + Send,
+) -> Result<()> {
+    let outside = std::sync::Mutex::new(Vec::new());
+    let walker = walkdir::WalkDir::new(root).follow_links(true).into_iter().filter_entry(|e| {
         if e.depth() == 0 {
             return true;
         }
@@ -269,60 +407,132 @@ pub fn walk(spec: &SourceSpec) -> Result<(Walk, Vec<Skipped>)> {
             return false;
         }
         // Links are followed, but never out of the source.
-        if e.path_is_symlink() && std::fs::canonicalize(e.path()).is_ok_and(|real| !real.starts_with(&root)) {
-            outside.borrow_mut().push(rel_of(&root, e.path()));
+        if e.path_is_symlink() && std::fs::canonicalize(e.path()).is_ok_and(|real| !real.starts_with(root)) {
+            if let Ok(mut o) = outside.lock() {
+                o.push(rel_of(root, e.path()));
+            }
             return false;
         }
         true
     });
-    // The walk reads directories only (entry types come from readdir); the
-    // files are stat'ed afterwards on every core, a path lookup each.
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e.path().map(|p| rel_of(&root, p)).unwrap_or_default();
-                let reason = if e.loop_ancestor().is_some() {
-                    "symlink loop".to_string()
-                } else {
-                    format!("unreadable: {}", e.io_error().map_or(e.to_string(), |x| x.to_string()))
-                };
-                skipped.push(Skipped { path, reason });
-                continue;
+    let mut failed = None;
+    rayon::scope(|scope| {
+        let flush = |b: StatBatch| {
+            if !b.names.is_empty() {
+                scope.spawn(move |_| task(b));
             }
         };
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = rel_of(&root, entry.path());
-        if let Some(reason) = path_filter(spec, &rel) {
-            if reason != "not a Markdown file" && !reason.starts_with("temporary") {
-                skipped.push(Skipped { path: rel, reason });
+        let (mut batch, mut files) = (StatBatch::default(), 0);
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e.path().map(|p| rel_of(root, p)).unwrap_or_default();
+                    let reason = if e.loop_ancestor().is_some() {
+                        "symlink loop".to_string()
+                    } else {
+                        format!("unreadable: {}", e.io_error().map_or(e.to_string(), |x| x.to_string()))
+                    };
+                    skipped.push(Skipped { path, reason });
+                    continue;
+                }
+            };
+            let seen = if entry.file_type().is_dir() {
+                on_item(Item::Folder(&entry))
+            } else if entry.file_type().is_file() {
+                let rel = rel_of(root, entry.path());
+                if let Some(reason) = path_filter(spec, &rel) {
+                    if reason != "not a Markdown file" && !reason.starts_with("temporary") {
+                        skipped.push(Skipped { path: rel, reason });
+                    }
+                    continue;
+                }
+                let dir = entry.path().parent().unwrap_or(root);
+                if batch.dir != dir || batch.names.len() >= STAT_BATCH {
+                    flush(std::mem::replace(&mut batch, StatBatch { dir: dir.to_path_buf(), start: files, names: Names::default() }));
+                }
+                batch.names.push(entry.file_name());
+                files += 1;
+                on_item(Item::File(&rel))
+            } else {
+                continue;
+            };
+            if let Err(e) = seen {
+                failed = Some(e);
+                break;
             }
-            continue;
         }
-        found.push(&rel)?;
-    }
-    // Stat in place (one list of files, not a second of results): a file
-    // that cannot be stat'ed is marked and moved to `skipped` afterwards.
-    let unreadable = std::sync::Mutex::new(Vec::new());
-    let Walk { paths, files } = &mut found;
-    files.par_iter_mut().for_each(|f| match std::fs::metadata(root.join(path_in(paths, f))) {
-        Ok(m) => (f.size, f.stamp) = (m.len(), stamp(&m)),
-        Err(e) => {
-            f.stamp = UNREADABLE;
-            if let Ok(mut u) = unreadable.lock() {
-                u.push(Skipped { reason: format!("unreadable: {e}"), path: path_in(paths, f).to_string() });
-            }
-        }
+        flush(batch);
     });
-    files.retain(|f| f.stamp != UNREADABLE);
-    let mut unreadable = unreadable.into_inner().unwrap_or_default();
-    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-    skipped.extend(unreadable);
-    for path in outside.into_inner() {
+    for path in outside.into_inner().unwrap_or_default() {
         skipped.push(Skipped { path, reason: "symlink points outside the source".into() });
     }
+    failed.map_or(Ok(()), Err)
+}
+
+/// The files of a source changed at or after `cutoff` (by their ctime, which
+/// every write, rename and chmod sets), from a walk that keeps nothing else;
+/// `None` when a folder changed (an entry was created, deleted or renamed in
+/// it), which takes a full reconcile. A watcher set up after the first walk
+/// uses it to catch what changed before it was watching.
+pub fn changed_since(spec: &SourceSpec, cutoff: std::time::SystemTime) -> Result<Option<Vec<PathBuf>>> {
+    let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
+    let cutoff = cutoff.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
+    let changed = std::sync::Mutex::new(Vec::new());
+    let task = |b: StatBatch| {
+        let stats = stat_in(&b.dir, &b.names);
+        let mine: Vec<PathBuf> =
+            b.names.iter().zip(stats).filter(|(_, s)| s.as_ref().is_ok_and(|s| s.changed >= cutoff)).map(|(n, _)| b.dir.join(n)).collect();
+        if let Ok(mut c) = changed.lock() {
+            c.extend(mine);
+        }
+    };
+    let mut folder_changed = false;
+    traverse(spec, &root, &mut Vec::new(), &task, |item| {
+        if let Item::Folder(e) = item {
+            folder_changed |= e.metadata().is_ok_and(|m| changed_ns(&m) >= cutoff);
+        }
+        Ok(())
+    })?;
+    Ok(if folder_changed { None } else { Some(changed.into_inner().unwrap_or_default()) })
+}
+
+/// Walk a source: candidate files, and what was skipped (with reasons). Files
+/// with other extensions are skipped silently; symlinks are followed, but never
+/// out of the root, and loops end the branch.
+pub fn walk(spec: &SourceSpec) -> Result<(Walk, Vec<Skipped>)> {
+    let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
+    let mut found = Walk::default();
+    let mut skipped = Vec::new();
+    // The walk reads directories (entry types come from readdir) on this
+    // thread while the files it has listed are stat'ed on the others, a
+    // folder's batch at a time; their results are written in as they come.
+    let done: std::sync::Mutex<Vec<Stats>> = Default::default();
+    let task = |b: StatBatch| {
+        let stats = stat_in(&b.dir, &b.names).into_iter().map(|r| r.map(|s| (s.size, s.stamp))).collect();
+        if let Ok(mut d) = done.lock() {
+            d.push((b.start, stats));
+        }
+    };
+    let mut unreadable = Vec::new();
+    let mut collect = |found: &mut Walk| {
+        for d in done.lock().map(|mut d| std::mem::take(&mut *d)).unwrap_or_default() {
+            found.set_stats(d, &mut unreadable);
+        }
+    };
+    traverse(spec, &root, &mut skipped, &task, |item| {
+        match item {
+            Item::Folder(_) => collect(&mut found),
+            Item::File(rel) => found.push(rel)?,
+        }
+        Ok(())
+    })?;
+    // Every task has ended: `traverse` waits for them.
+    collect(&mut found);
+    let Walk { paths, files } = &mut found;
+    files.retain(|f| f.stamp != UNREADABLE);
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.extend(unreadable);
     // Sorting here, once, is cheaper than walkdir's per-directory sort (which
     // re-parses both paths on every comparison).
     files.sort_unstable_by(|a, b| path_in(paths, a).cmp(path_in(paths, b)));
@@ -330,6 +540,14 @@ pub fn walk(spec: &SourceSpec) -> Result<(Walk, Vec<Skipped>)> {
 }
 
 fn rel_of(root: &Path, p: &Path) -> String {
+    // The walk's paths are the root joined with more: strip its bytes
+    // (`strip_prefix` parses both paths into components, a walk's hot spot).
+    #[cfg(unix)]
+    if let Some(rest) = p.as_os_str().as_encoded_bytes().strip_prefix(root.as_os_str().as_encoded_bytes())
+        && let Some(rest) = rest.strip_prefix(b"/")
+    {
+        return String::from_utf8_lossy(rest).into_owned();
+    }
     let rel = p.strip_prefix(root).unwrap_or(p);
     if cfg!(unix) {
         // Already `/`-separated.
@@ -515,4 +733,54 @@ pub fn reconcile(
         report.add(store.commit(writer, staging)?);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn write_old(path: &Path, text: &str) {
+        std::fs::write(path, text).expect("write");
+        let f = std::fs::File::options().write(true).open(path).expect("open");
+        f.set_modified(SystemTime::now() - Duration::from_secs(3600)).expect("set mtime");
+    }
+
+    /// The walk's stats (from a folder descriptor) and a plain `stat` of the
+    /// same file give the same stamp: the index keeps stamps from both, and
+    /// a mismatch would re-read every file at each restart.
+    #[test]
+    fn stamps_agree_between_folder_relative_and_path_stats() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        write_old(&dir.path().join("sub/a.md"), "# A\n");
+        let (walk, skipped) = super::walk(&SourceSpec::new("t", dir.path())).expect("walk");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let (rel, f) = walk.iter().next().expect("one file");
+        assert_eq!(rel, "sub/a.md");
+        let m = std::fs::metadata(dir.path().join("sub/a.md")).expect("stat");
+        assert_ne!(f.stamp, 0, "an hour-old file has a trusted stamp");
+        assert_eq!((f.size, f.stamp), (m.len(), stamp(&m)));
+    }
+
+    /// `changed_since` names files written after the cutoff, and asks for a
+    /// full reconcile (None) once a folder's entries changed.
+    #[test]
+    fn changed_since_finds_edits_and_flags_folder_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        write_old(&dir.path().join("a.md"), "# A\n");
+        write_old(&dir.path().join("sub/b.md"), "# B\n");
+        let spec = SourceSpec::new("t", dir.path());
+        std::thread::sleep(Duration::from_millis(50));
+        let cutoff = SystemTime::now();
+        assert_eq!(changed_since(&spec, cutoff).expect("walk"), Some(vec![]));
+        // Timestamps come from a coarse clock: stay clear of the cutoff's tick.
+        std::thread::sleep(Duration::from_millis(50));
+        std::fs::write(dir.path().join("sub/b.md"), "# B, edited\n").expect("edit");
+        let root = std::fs::canonicalize(dir.path()).expect("canonical");
+        assert_eq!(changed_since(&spec, cutoff).expect("walk"), Some(vec![root.join("sub/b.md")]));
+        std::fs::remove_file(dir.path().join("a.md")).expect("rm");
+        assert_eq!(changed_since(&spec, cutoff).expect("walk"), None);
+    }
 }

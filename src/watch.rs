@@ -105,14 +105,34 @@ pub struct Ingest {
     tx: Sender<Msg>,
     indexer: Option<std::thread::JoinHandle<()>>,
     stop: Arc<AtomicBool>,
-    _watchers: Vec<Box<dyn std::any::Any + Send>>,
     /// Status for `/readyz`.
     pub status: SharedStatus,
 }
 
+/// How the indexer thread starts watching a local source once its first
+/// reconcile is done.
+struct Watching {
+    mode: WatchMode,
+    note: Option<String>,
+    debounce: Duration,
+    stop: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
+    /// When ingestion started: changes since then are caught up on.
+    since: std::time::SystemTime,
+}
+
+/// Timestamps of some file systems are this coarse (FAT: 2 s): a change this
+/// long before ingestion started may carry an older time than the change.
+const CLOCK_SLACK: Duration = Duration::from_secs(3);
+
 impl Ingest {
     /// Take the index writer, start the indexer thread, reconcile every source,
     /// and start watching. Fails at once if another process holds the index.
+    ///
+    /// A local source is watched only after its first reconcile (setting up
+    /// a native watcher reads the whole tree as a reconcile does, and
+    /// searches wait for the reconcile): what changed meanwhile is found by
+    /// the files' change times ([`source::changed_since`]).
     pub fn start(
         store: Arc<Store>,
         vocab: Arc<Vocab>,
@@ -121,6 +141,7 @@ impl Ingest {
         reconcile_every: Duration,
         metrics: Arc<Metrics>,
     ) -> crate::Result<Ingest> {
+        let since = std::time::SystemTime::now();
         let writer = store.writer()?;
         let (tx, rx) = channel();
         let stop = Arc::new(AtomicBool::new(false));
@@ -131,68 +152,39 @@ impl Ingest {
                 .collect(),
             ..Default::default()
         }));
-        // The first reconcile of every local source starts at once on the
-        // indexer thread, while the native watchers are set up (notify stats
-        // every entry of a tree to find its folders, as long as a reconcile);
-        // a change made before a watcher is up is caught by one more
-        // reconcile, queued when it is.
+        let mut plans = Vec::with_capacity(sources.len());
         for (i, s) in sources.iter().enumerate() {
-            if matches!(s.origin, Origin::Local) {
-                tx.send(Msg::Reconcile(i)).map_err(|_| crate::Error::Other("indexer stopped".into()))?;
-            }
+            let plan = match &s.origin {
+                Origin::Git { url, branch, interval } => {
+                    with_status(&status, |st| st.sources[i].watch = "git".into());
+                    spawn_git(i, s, url.clone(), branch.clone(), *interval, tx.clone(), status.clone(), stop.clone());
+                    None
+                }
+                Origin::Local => {
+                    let (mode, note) = match s.watch {
+                        WatchMode::Auto => match network_fs_name(&s.spec.root) {
+                            Some(fs) => (WatchMode::Poll, Some(format!("{fs} filesystem sends no change events"))),
+                            None => (WatchMode::Native, None),
+                        },
+                        mode => (mode, None),
+                    };
+                    with_status(&status, |st| st.sources[i].watch = "starting".into());
+                    tx.send(Msg::Reconcile(i)).map_err(|_| crate::Error::Other("indexer stopped".into()))?;
+                    Some(Watching { mode, note, debounce, stop: stop.clone(), metrics: metrics.clone(), since })
+                }
+            };
+            plans.push(plan);
         }
         let st = status.clone();
         let indexer = std::thread::Builder::new()
             .name("coe-indexer".into())
             .spawn({
                 let (retry, sources, metrics) = (tx.clone(), sources.clone(), metrics.clone());
-                move || indexer_loop(store, vocab, sources, writer, rx, retry, st, metrics)
+                move || indexer_loop(store, vocab, sources, plans, writer, rx, retry, st, metrics)
             })
             .map_err(|e| crate::Error::Other(format!("cannot start the indexer thread: {e}")))?;
-        let mut watchers: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
-        for (i, s) in sources.iter().enumerate() {
-            match &s.origin {
-                Origin::Git { url, branch, interval } => {
-                    with_status(&status, |st| st.sources[i].watch = "git".into());
-                    spawn_git(i, s, url.clone(), branch.clone(), *interval, tx.clone(), status.clone(), stop.clone());
-                }
-                Origin::Local => {
-                    let (mode, note) = match s.watch {
-                        WatchMode::Poll => (WatchMode::Poll, None),
-                        WatchMode::Native => (WatchMode::Native, None),
-                        WatchMode::Auto => match network_fs_name(&s.spec.root) {
-                            Some(fs) => (WatchMode::Poll, Some(format!("{fs} filesystem sends no change events"))),
-                            None => (WatchMode::Native, None),
-                        },
-                    };
-                    let mut mode = mode;
-                    let mut note = note;
-                    if mode == WatchMode::Native {
-                        match native_watcher(i, &s.spec.root, debounce, tx.clone(), metrics.clone()) {
-                            Ok(w) => {
-                                watchers.push(w);
-                                let _ = tx.send(Msg::Reconcile(i));
-                            }
-                            Err(e) => {
-                                tracing::warn!(source = %s.spec.name, error = %e, "native watcher failed; polling instead");
-                                mode = WatchMode::Poll;
-                                note = Some(format!("native watcher failed: {e}"));
-                            }
-                        }
-                    }
-                    if mode == WatchMode::Poll {
-                        spawn_timer(vec![i], s.poll_interval, tx.clone(), stop.clone());
-                    }
-                    with_status(&status, |st| {
-                        st.sources[i].watch = mode.as_str().into();
-                        st.sources[i].watch_note = note;
-                    });
-                    tracing::info!(source = %s.spec.name, root = %s.spec.root.display(), watch = mode.as_str(), "watching");
-                }
-            }
-        }
         spawn_timer((0..sources.len()).collect(), reconcile_every, tx.clone(), stop.clone());
-        Ok(Ingest { tx, indexer: Some(indexer), stop, _watchers: watchers, status })
+        Ok(Ingest { tx, indexer: Some(indexer), stop, status })
     }
 
     /// Ask for a reconcile of every source.
@@ -210,6 +202,57 @@ impl Ingest {
             let _ = h.join();
         }
     }
+}
+
+/// Start watching local source `i` (its first reconcile is done): a native
+/// watcher (polling if it fails) and a catch-up on what changed since
+/// ingestion started, or a poll timer. The watcher, if any, is returned to
+/// be kept alive.
+fn start_watching(
+    i: usize,
+    src: &Source,
+    plan: Watching,
+    tx: &Sender<Msg>,
+    status: &SharedStatus,
+) -> Option<Box<dyn std::any::Any + Send>> {
+    let Watching { mut mode, mut note, debounce, stop, metrics, since } = plan;
+    let mut watcher = None;
+    crate::failpoint("before-watch");
+    if mode == WatchMode::Native {
+        match native_watcher(i, &src.spec.root, debounce, tx.clone(), metrics) {
+            Ok(w) => watcher = Some(w),
+            Err(e) => {
+                tracing::warn!(source = %src.spec.name, error = %e, "native watcher failed; polling instead");
+                mode = WatchMode::Poll;
+                note = Some(format!("native watcher failed: {e}"));
+            }
+        }
+    }
+    if mode == WatchMode::Poll {
+        spawn_timer(vec![i], src.poll_interval, tx.clone(), stop);
+    }
+    with_status(status, |st| {
+        st.sources[i].watch = mode.as_str().into();
+        st.sources[i].watch_note = note;
+    });
+    tracing::info!(source = %src.spec.name, root = %src.spec.root.display(), watch = mode.as_str(), "watching");
+    if watcher.is_some() {
+        let cutoff = since.checked_sub(CLOCK_SLACK).unwrap_or(since);
+        let msg = match source::changed_since(&src.spec, cutoff) {
+            Ok(Some(paths)) if paths.is_empty() => None,
+            Ok(Some(paths)) => Some(Msg::Paths(i, paths)),
+            Ok(None) => Some(Msg::Reconcile(i)),
+            Err(e) => {
+                tracing::warn!(source = %src.spec.name, error = %e, "cannot look for changes made before watching; reconciling");
+                Some(Msg::Reconcile(i))
+            }
+        };
+        if let Some(m) = msg {
+            tracing::info!(source = %src.spec.name, "changes made before watching started; catching up");
+            let _ = tx.send(m);
+        }
+    }
+    watcher
 }
 
 fn native_watcher(
@@ -348,6 +391,7 @@ fn indexer_loop(
     store: Arc<Store>,
     vocab: Arc<Vocab>,
     sources: Vec<Source>,
+    mut plans: Vec<Option<Watching>>,
     writer: tantivy::IndexWriter,
     rx: Receiver<Msg>,
     retry: Sender<Msg>,
@@ -355,6 +399,7 @@ fn indexer_loop(
     metrics: Arc<Metrics>,
 ) {
     let mut reconciled = vec![false; sources.len()];
+    let mut watchers: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
     let mut slot = Some(writer);
     loop {
         let Ok(first) = rx.recv() else { return };
@@ -404,6 +449,13 @@ fn indexer_loop(
         if shutdown {
             tracing::info!("indexer stopped");
             return;
+        }
+        for (i, plan) in plans.iter_mut().enumerate() {
+            if reconciled[i]
+                && let (Some(p), Some(src)) = (plan.take(), sources.get(i))
+            {
+                watchers.extend(start_watching(i, src, p, &retry, &status));
+            }
         }
     }
 }

@@ -69,8 +69,44 @@ fn exercise(server: &Server, root: &Path) {
 fn native_watcher_follows_every_kind_of_change() {
     let tree = copy_tree(&examples());
     let (_dir, server) = native_server(tree.path());
-    assert_eq!(server.json("/readyz")["sources"][0]["watch"], "native");
+    assert_eq!(watch_mode(&server), "native");
     exercise(&server, tree.path());
+}
+
+/// The watch mode `/readyz` reports once watching has started (it may
+/// start just after the server is ready).
+fn watch_mode(server: &Server) -> serde_json::Value {
+    let mode = || server.json("/readyz")["sources"][0]["watch"].clone();
+    wait_for(|| mode() != "starting", "watching started");
+    mode()
+}
+
+/// A file edited after the first reconcile but before the native watcher is
+/// up (held back by a failpoint) sends no event to anyone: the catch-up by
+/// change time must find it (an edit in place: no folder changed, so just
+/// that file, not a full reconcile).
+#[test]
+fn change_before_the_watcher_is_up_is_caught_up() {
+    let tree = copy_tree(&examples());
+    // Older than the catch-up's clock slack, so only the edit counts.
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(
+        &[tree.path().to_str().expect("utf8"), "--watch", "native"],
+        &dir.path().join("idx"),
+        &[("COE_FAILPOINT", "before-watch=sleep:1500")],
+    );
+    server.wait_ready();
+    assert_eq!(server.json("/readyz")["sources"][0]["watch"], "starting");
+    let file = fs::read_dir(tree.path())
+        .expect("read dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .expect("a CoE at the top of the examples");
+    fs::write(&file, doc("Edited before watching", "quuxcatchup")).expect("write");
+    assert_eq!(watch_mode(&server), "native");
+    wait_for(|| server.total("quuxcatchup") == 1, "edit made before the watcher was up indexed");
+    assert!(server.log().contains("catching up"), "{}", server.log());
 }
 
 #[test]
@@ -80,7 +116,7 @@ fn poll_mode_sees_changes_without_events() {
     let server =
         Server::start(&[tree.path().to_str().expect("utf8"), "--watch", "poll", "--poll-interval", "200ms"], &dir.path().join("idx"), &[]);
     server.wait_ready();
-    assert_eq!(server.json("/readyz")["sources"][0]["watch"], "poll");
+    assert_eq!(watch_mode(&server), "poll");
     exercise(&server, tree.path());
 }
 
@@ -248,8 +284,8 @@ fn watch_limit_falls_back_to_polling() {
         &[("COE_FAILPOINT", "native-watch=error:1")],
     );
     server.wait_ready();
+    assert_eq!(watch_mode(&server), "poll");
     let ready = server.json("/readyz");
-    assert_eq!(ready["sources"][0]["watch"], "poll");
     assert!(ready["sources"][0]["watch_note"].as_str().is_some_and(|n| n.contains("watch")), "{ready}");
     assert_eq!(ready["degraded"], true);
     fs::write(tree.path().join("after-limit.md"), doc("After the limit", "quuxlimit")).expect("write");
