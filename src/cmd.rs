@@ -140,7 +140,7 @@ pub fn index(paths: &[PathBuf], strict: bool, name: Option<String>, max_size: u6
     }
     let vocab = Vocab::builtin()?;
     let store = Store::open(dir).with_context(|| format!("cannot open the index at `{}`", dir.display()))?;
-    let mut writer = store.writer()?;
+    let mut writer = store.bulk_writer()?;
     let started = std::time::Instant::now();
     let mut any_problem = false;
     for path in paths {

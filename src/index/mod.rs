@@ -397,8 +397,10 @@ impl Store {
     /// segment, so when there are more than [`MAX_SEGMENTS`] they are merged
     /// into the layout of [`segment_plan`], without waiting (merges run
     /// on the writer's merge threads; searches keep using the old segments
-    /// until they are done). A merge already running on some of them makes
-    /// this a no-op.
+    /// until they are done). Tantivy does not check an explicit merge
+    /// against merges already running: when one overlaps another (the merge
+    /// policy's, or the last compaction's), the second to end fails and its
+    /// output is dropped, which costs work but loses nothing.
     pub fn compact(&self, writer: &mut IndexWriter) {
         let Ok(metas) = self.index.searchable_segment_metas() else { return };
         if metas.len() > MAX_SEGMENTS {
@@ -408,7 +410,15 @@ impl Store {
         }
     }
 
-    /// Finish a bulk load: merge the segments into the layout of
+    /// A writer for a bulk load (`coe index`): it never merges on its own,
+    /// so the merges of [`Store::finish_bulk`] are the only ones.
+    pub fn bulk_writer(&self) -> Result<IndexWriter> {
+        let w = self.writer()?;
+        w.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        Ok(w)
+    }
+
+    /// Finish a bulk load (its writer from [`Store::bulk_writer`]): merge the segments into the layout of
     /// [`segment_plan`] (the merges run side by side) and wait for it.
     pub fn finish_bulk(&self, mut writer: IndexWriter) -> Result<()> {
         let plan = segment_plan(&self.index.searchable_segment_metas()?, search_threads());

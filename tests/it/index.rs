@@ -218,7 +218,7 @@ fn second_writer_gets_a_clear_error() {
 fn bulk_load_merges_and_leaves_no_stale_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
-    let mut w = store.writer().expect("writer");
+    let mut w = store.bulk_writer().expect("writer");
     let vocab = Vocab::builtin().expect("vocab");
     // Three sources, three reconciles: three commits, three segments.
     let mut sources = Vec::new();
@@ -244,6 +244,35 @@ fn bulk_load_merges_and_leaves_no_stale_files() {
         .collect();
     assert!(stale.is_empty(), "files of merged-away segments left behind: {stale:?}");
     assert_eq!(store.num_docs(), 900);
+}
+
+/// `coe index` in many commits: the writer's own merge policy used to merge
+/// in the background while the bulk load's final merges ran on the same
+/// segments, and the second to end failed the whole load ("the segments that
+/// were merged could not be found"; seen at 100k). The bulk writer merges
+/// nothing on its own, so every commit is still its own segment when the
+/// final merge plans, and that merge ends with every document.
+#[test]
+fn bulk_load_merges_only_at_the_end() {
+    let vocab = Vocab::builtin().expect("vocab");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    let mut w = store.bulk_writer().expect("writer");
+    let src = tempfile::tempdir().expect("tempdir");
+    let commits = 20;
+    for c in 0..commits {
+        let body = format!("# Incident {c}\n\n## Summary\n\nA disk filled.\n");
+        std::fs::write(src.path().join(format!("coe-{c:03}.md")), body).expect("write");
+        let spec = coe_kb::source::SourceSpec::new(format!("s{c}"), src.path());
+        let report = coe_kb::source::reconcile(&store, &mut w, &spec, &vocab, 0, &|_, _| {}).expect("reconcile");
+        assert_eq!(report.added as usize, c + 1);
+    }
+    // Time enough for a background merge of the first segments to end.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(store.index.searchable_segment_ids().expect("segments").len(), commits, "no merge before the end");
+    store.finish_bulk(w).expect("the final merge");
+    assert_eq!(store.index.searchable_segment_ids().expect("segments").len(), 1);
+    assert_eq!(store.num_docs() as usize, (1..=commits).sum::<usize>());
 }
 
 #[test]
