@@ -452,7 +452,14 @@ impl Vocab {
             })
             .as_ref()
             .into_iter()
-            .flat_map(move |re| re.find_iter(text).map(|m| m.pattern().as_usize()))
+            .flat_map(move |re| {
+                // Only the rule of each match is wanted: its end is enough
+                // to go on from, so the reverse scan for its start is skipped.
+                let mut at = regex_automata::util::iter::Searcher::new(regex_automata::Input::new(text));
+                std::iter::from_fn(move || {
+                    at.try_advance_half(|input| Ok(re.search_half(input))).ok().flatten().map(|m| m.pattern().as_usize())
+                })
+            })
     }
 
     /// Every technology mention in `text`, on word boundaries. Ambiguous forms
