@@ -418,8 +418,9 @@ impl Store {
         Ok(w)
     }
 
-    /// Finish a bulk load (its writer from [`Store::bulk_writer`]): merge the segments into the layout of
-    /// [`segment_plan`] (the merges run side by side) and wait for it.
+    /// Finish a bulk load (its writer from [`Store::bulk_writer`]): merge the
+    /// segments into the layout of [`segment_plan`] (the merges run side by
+    /// side) and wait for it.
     pub fn finish_bulk(&self, mut writer: IndexWriter) -> Result<()> {
         let plan = segment_plan(&self.index.searchable_segment_metas()?, search_threads());
         let merges: Vec<_> = plan.iter().map(|group| writer.merge(group)).collect();
