@@ -242,21 +242,26 @@ const RACY_NS: i64 = 3_000_000_000;
 /// means "do not trust the stat, read the file" (see [`RACY_NS`]); like Git's
 /// racily-clean index entries.
 pub fn stamp(m: &std::fs::Metadata) -> i64 {
-    let mtime = m.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64);
+    let mtime = m.modified().map_or(0, epoch_ns);
     #[cfg(unix)]
     let extra = {
         use std::os::unix::fs::MetadataExt;
         [m.ctime(), m.ctime_nsec(), m.ino() as i64, m.dev() as i64]
     };
     #[cfg(not(unix))]
-    let extra = [m.created().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64), 0, 0, 0];
+    let extra = [m.created().map_or(0, epoch_ns), 0, 0, 0];
     stamp_of(mtime, extra)
+}
+
+/// Nanoseconds since the Unix epoch (0 before it).
+fn epoch_ns(t: std::time::SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64)
 }
 
 /// [`stamp`] of the raw fields: mtime in nanoseconds (0 when unknown), then
 /// ctime seconds, ctime nanoseconds, inode and device.
 fn stamp_of(mtime: i64, extra: [i64; 4]) -> i64 {
-    let now = std::time::SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
+    let now = epoch_ns(std::time::SystemTime::now());
     if mtime <= 0 || mtime > now - RACY_NS {
         return 0;
     }
@@ -318,7 +323,7 @@ fn changed_ns(m: &std::fs::Metadata) -> i64 {
     }
     #[cfg(not(unix))]
     {
-        m.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as i64)
+        m.modified().map_or(0, epoch_ns)
     }
 }
 
@@ -477,7 +482,7 @@ fn traverse(
 /// uses it to catch what changed before it was watching.
 pub fn changed_since(spec: &SourceSpec, cutoff: std::time::SystemTime) -> Result<Option<Vec<PathBuf>>> {
     let root = std::fs::canonicalize(&spec.root).map_err(|e| Error::io(&spec.root, e))?;
-    let cutoff = cutoff.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
+    let cutoff = epoch_ns(cutoff);
     let changed = std::sync::Mutex::new(Vec::new());
     let task = |b: StatBatch| {
         let stats = stat_in(&b.dir, &b.names);
