@@ -397,11 +397,20 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        // Facet counts on one thread while the page is read and its snippets
-        // made on another.
+        // Facet counts on a search thread while the page is read and its
+        // snippets made on this one, whose caches are warm from the pass
+        // (`join` from outside the pool would send both to the pool and wait).
         let count = || self.facets_of(&count_facets(matches));
         let (facets, hits) = match &self.pool {
-            Some(tantivy::Executor::ThreadPool(pool)) => pool.join(count, || self.page(&searcher, &text, addrs)),
+            Some(tantivy::Executor::ThreadPool(pool)) => {
+                let mut facets = BTreeMap::new();
+                let mut hits = Ok(Vec::new());
+                pool.in_place_scope(|s| {
+                    s.spawn(|_| facets = count());
+                    hits = self.page(&searcher, &text, addrs);
+                });
+                (facets, hits)
+            }
             _ => (count(), self.page(&searcher, &text, addrs)),
         };
         self.prune_facet_cache(&searcher);
@@ -425,12 +434,10 @@ impl Store {
                 body_terms.push(s.to_string());
             }
         });
-        // A handful of needles over ten windows: the automaton that is cheapest to build.
-        let finder = aho_corasick::AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
-            .build(&body_terms)
-            .ok();
+        // A handful of needles over ten windows: building an automaton for
+        // them cost more than the searches (a full start state per query).
+        let finders: Vec<memchr::memmem::Finder> =
+            body_terms.iter().map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned()).collect();
         if body_terms.is_empty() {
             // No query term is in the body (a section-scoped or fuzzy query):
             // the generator could highlight nothing, so show the summary.
@@ -444,7 +451,7 @@ impl Store {
             let Some(mut hit) = self.stored_hit(&doc) else { continue };
             let found = snippets.as_ref().map(|g| {
                 let body = doc.text(self.fields.body).unwrap_or("");
-                g.snippet(snippet_window(body, finder.as_ref()))
+                g.snippet(snippet_window(body, &finders))
             });
             (hit.snippet, hit.snippet_html) = match found {
                 Some(s) if !s.is_empty() => (s.fragment().to_string(), s.to_html()),
@@ -925,20 +932,37 @@ impl Store {
 /// before the first occurrence of a query term (stems are matched as ASCII
 /// case-insensitive prefixes) to a few hundred bytes after it; the opening
 /// when no term is found that way.
-fn snippet_window<'a>(text: &'a str, finder: Option<&aho_corasick::AhoCorasick>) -> &'a str {
+fn snippet_window<'a>(text: &'a str, terms: &[memchr::memmem::Finder]) -> &'a str {
     const BEFORE: usize = 120;
     const AFTER: usize = 300;
-    let Some(m) = finder.and_then(|f| f.find(text)) else {
+    let Some(at) = first_of(text, terms) else {
         // No term as a prefix here (stemming changed it): the opening is as
         // good a place as any, and bounded.
         return &text[..floor_boundary(text, BEFORE + AFTER)];
     };
-    let mut start = floor_boundary(text, m.start().saturating_sub(BEFORE));
+    let mut start = floor_boundary(text, at.saturating_sub(BEFORE));
     if start > 0 {
         // Begin at a word.
-        start = text[start..m.start()].find(char::is_whitespace).map_or(start, |i| start + i + 1);
+        start = text[start..at].find(char::is_whitespace).map_or(start, |i| start + i + 1);
     }
-    &text[start..floor_boundary(text, m.start() + AFTER)]
+    &text[start..floor_boundary(text, at + AFTER)]
+}
+
+/// Where the first of `terms` (lowercase) occurs in `text`, ignoring ASCII
+/// case; each term is looked for only before the best place found so far.
+fn first_of(text: &str, terms: &[memchr::memmem::Finder]) -> Option<usize> {
+    if terms.is_empty() {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut best: Option<usize> = None;
+    for t in terms {
+        let end = best.map_or(lower.len(), |b| (b + t.needle().len()).min(lower.len()));
+        if let Some(i) = t.find(&lower.as_bytes()[..end]) {
+            best = Some(best.map_or(i, |b| b.min(i)));
+        }
+    }
+    best
 }
 
 /// The largest char boundary of `text` at or below `i` (clamped to its length).
@@ -1090,5 +1114,32 @@ mod tests {
         assert_eq!((b[0], b[5], b[700], b[4_464]), (1, 2, 1, 1));
         assert_eq!(a.iter().sum::<u32>(), 5);
         assert_eq!(b.iter().sum::<u32>(), 5);
+    }
+
+    fn finders(terms: &[&str]) -> Vec<memchr::memmem::Finder<'static>> {
+        terms.iter().map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned()).collect()
+    }
+
+    #[test]
+    fn snippet_window_starts_at_a_word_before_the_earliest_term() {
+        let filler = "lorem ipsum dolor sit amet ".repeat(20);
+        let text = format!("{filler}The DynamoDB table was Throttled at peak; later, more throttling. {filler}");
+        // Stems are prefixes, found whatever their case; the earliest of several wins.
+        let w = snippet_window(&text, &finders(&["throttl", "dynamodb"]));
+        assert!(w.contains("The DynamoDB table was Throttled"), "{w}");
+        assert!(w.len() <= 120 + 300, "{}", w.len());
+        let first = w.split_whitespace().next().unwrap_or_default();
+        assert!(filler.split_whitespace().any(|f| f == first), "window begins mid-word: {w}");
+        // No term in the text: the opening.
+        assert_eq!(snippet_window(&text, &finders(&["kafka"])), &text[..420]);
+        assert_eq!(snippet_window(&text, &[]), &text[..420]);
+    }
+
+    #[test]
+    fn snippet_window_cuts_on_char_boundaries() {
+        let text = format!("{}throttling{}", "é".repeat(100), "ü".repeat(400));
+        let w = snippet_window(&text, &finders(&["throttl"]));
+        assert!(w.contains("throttling"));
+        assert_eq!(first_of("Ünïcode THROTTLING", &finders(&["throttl"])), Some("Ünïcode ".len()));
     }
 }
