@@ -698,6 +698,9 @@ pub fn reconcile(
     let todo: Vec<(&str, Option<&Indexed>)> =
         files.iter().enumerate().filter(|(i, _)| !same[*i]).map(|(i, (rel, _))| (rel, priors.get(&i))).collect();
     let total = todo.len();
+    if total > 0 {
+        vocab.prepare();
+    }
     let mut staging = store.staging();
     let mut done = 0;
     let mut last_commit = std::time::Instant::now();

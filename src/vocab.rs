@@ -439,11 +439,24 @@ impl Vocab {
             .as_ref()
     }
 
-    /// The rule (index into [`Vocab::failure_modes`]) of each failure-mode
-    /// match in `text`, left to right, matches not overlapping. Matches
-    /// nothing, with a warning, if the rules exceed the size limit (their
-    /// syntax is checked at load).
-    pub fn failure_mode_matches<'a>(&'a self, text: &'a str) -> impl Iterator<Item = usize> + 'a {
+    /// Build the tagging automata now, side by side, before a parse needs
+    /// them (a parse builds each in turn: about 100 ms that the first change
+    /// after a start waited for). Cheap once they are built.
+    pub fn prepare(&self) {
+        if self.matchers.get().is_some() && self.failure_regex.get().is_some() {
+            return;
+        }
+        rayon::join(
+            || {
+                self.matchers();
+            },
+            || {
+                self.failure_regex();
+            },
+        );
+    }
+
+    fn failure_regex(&self) -> Option<&regex_automata::meta::Regex> {
         self.failure_regex
             .get_or_init(|| {
                 compile_rules(&self.failure_modes)
@@ -451,15 +464,21 @@ impl Vocab {
                     .ok()
             })
             .as_ref()
-            .into_iter()
-            .flat_map(move |re| {
-                // Only the rule of each match is wanted: its end is enough
-                // to go on from, so the reverse scan for its start is skipped.
-                let mut at = regex_automata::util::iter::Searcher::new(regex_automata::Input::new(text));
-                std::iter::from_fn(move || {
-                    at.try_advance_half(|input| Ok(re.search_half(input))).ok().flatten().map(|m| m.pattern().as_usize())
-                })
+    }
+
+    /// The rule (index into [`Vocab::failure_modes`]) of each failure-mode
+    /// match in `text`, left to right, matches not overlapping. Matches
+    /// nothing, with a warning, if the rules exceed the size limit (their
+    /// syntax is checked at load).
+    pub fn failure_mode_matches<'a>(&'a self, text: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.failure_regex().into_iter().flat_map(move |re| {
+            // Only the rule of each match is wanted: its end is enough
+            // to go on from, so the reverse scan for its start is skipped.
+            let mut at = regex_automata::util::iter::Searcher::new(regex_automata::Input::new(text));
+            std::iter::from_fn(move || {
+                at.try_advance_half(|input| Ok(re.search_half(input))).ok().flatten().map(|m| m.pattern().as_usize())
             })
+        })
     }
 
     /// Every technology mention in `text`, on word boundaries. Ambiguous forms

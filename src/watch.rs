@@ -592,6 +592,7 @@ pub fn changes_for(store: &Store, spec: &SourceSpec, paths: &BTreeSet<PathBuf>, 
                     }
                     continue;
                 }
+                vocab.prepare();
                 match source::load(spec, &rel, abs, vocab) {
                     Ok(mut u) => {
                         if let Some(p) = prior {

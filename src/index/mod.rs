@@ -199,6 +199,8 @@ pub struct Staging {
     stats: BatchStats,
     /// First-seen dates of ids new to the table, appended to its log at commit.
     first_seen_new: Vec<(String, i64)>,
+    /// Ids looked up by scanning the first-seen log (see [`FIRST_SEEN_SCANS`]).
+    scans: usize,
     upserts: usize,
 }
 
@@ -280,6 +282,9 @@ const FIRST_SEEN_LOG: &str = "first_seen.log";
 /// The table as one JSON object, as written before the log: read once and
 /// turned into the log.
 const FIRST_SEEN_LEGACY: &str = "first_seen.json";
+/// Ids of one batch looked up by scanning the first-seen log before the
+/// whole table is read into memory (see [`Store::first_seen_for`]).
+const FIRST_SEEN_SCANS: usize = 4;
 
 /// The default data directory: `$COE_INDEX`, else `.coe` in the working directory.
 pub fn default_dir() -> PathBuf {
@@ -536,13 +541,89 @@ impl Store {
         FirstSeen::new(&searcher).at(addr)
     }
 
-    /// The first-seen table, read from disk on first use.
-    fn first_seen_table(&self) -> Result<std::sync::MutexGuard<'_, Option<FxHashMap<u64, i64>>>> {
-        let mut table = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
-        if table.is_none() {
-            *table = Some(self.load_first_seen()?);
+    /// The first-seen date of a document being staged: its live copy's, the
+    /// log's, or `now` for an id never seen (noted for the log). The first
+    /// few ids of a batch are looked up without reading the log into memory
+    /// (an edit after a restart would wait for a table of every id ever
+    /// seen); after [`FIRST_SEEN_SCANS`] of them, the table is read.
+    fn first_seen_for(&self, staging: &mut Staging, id: String, live: bool, now: i64) -> Result<i64> {
+        {
+            let mut table = self.first_seen.lock().map_err(|_| Error::Other("first-seen table poisoned".into()))?;
+            if table.is_none() && (staging.scans >= FIRST_SEEN_SCANS || self.dir.join(FIRST_SEEN_LEGACY).exists()) {
+                *table = Some(self.load_first_seen()?);
+            }
+            if let Some(table) = table.as_mut() {
+                return Ok(*table.entry(first_seen_key(&id)).or_insert_with(|| {
+                    staging.first_seen_new.push((id, now));
+                    now
+                }));
+            }
         }
-        Ok(table)
+        // A live document carries its date (the log has the same one).
+        let searcher = &staging.searcher;
+        if live && let Some(fs) = self.address_of(searcher, &id).ok().flatten().and_then(|a| FirstSeen::new(searcher).at(a)) {
+            return Ok(fs);
+        }
+        if let Some((_, fs)) = staging.first_seen_new.iter().find(|(i, _)| *i == id) {
+            return Ok(*fs);
+        }
+        staging.scans += 1;
+        if let Some(fs) = self.scan_first_seen(&id)? {
+            return Ok(fs);
+        }
+        staging.first_seen_new.push((id, now));
+        Ok(now)
+    }
+
+    /// The date of `id` in the first-seen log, found by streaming the file
+    /// (its first line for the id wins, as when the table is read). A line
+    /// cut short at the end is cut from the file, as [`Self::load_first_seen`]
+    /// does, so that the next append starts on a line of its own.
+    fn scan_first_seen(&self, id: &str) -> Result<Option<i64>> {
+        use std::io::Read;
+        let log = self.dir.join(FIRST_SEEN_LOG);
+        let mut f = match std::fs::File::open(&log) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&log, e)),
+        };
+        // Lines are `["id",secs]`: a line of the id begins with this.
+        let mut needle = b"\n[".to_vec();
+        serde_json::to_writer(&mut needle, id).map_err(|e| Error::Other(e.to_string()))?;
+        needle.push(b',');
+        let finder = memchr::memmem::Finder::new(&needle);
+        // `buf` starts with a newline, so the first line is found like the others.
+        let (mut buf, mut chunk) = (vec![b'\n'], vec![0u8; 1 << 18]);
+        let (mut read, mut whole, mut found) = (0u64, 0u64, None);
+        loop {
+            let n = f.read(&mut chunk).map_err(|e| Error::io(&log, e))?;
+            if let Some(i) = memchr::memrchr(b'\n', &chunk[..n]) {
+                whole = read + i as u64 + 1;
+            }
+            read += n as u64;
+            buf.extend_from_slice(&chunk[..n]);
+            if found.is_none() {
+                found = finder.find(&buf).map(|i| i + 1);
+            }
+            if let Some(i) = found
+                && let Some(end) = memchr::memchr(b'\n', &buf[i..])
+            {
+                return Ok(serde_json::from_slice::<(&str, i64)>(&buf[i..i + end]).ok().map(|(_, secs)| secs));
+            }
+            if n == 0 {
+                break;
+            }
+            if found.is_none() {
+                // Keep only what could begin a match.
+                buf.drain(..buf.len().saturating_sub(needle.len() - 1));
+            }
+        }
+        if whole < read {
+            // The last line has no newline: a crash cut it short.
+            let f = std::fs::OpenOptions::new().write(true).open(&log).map_err(|e| Error::io(&log, e))?;
+            f.set_len(whole).map_err(|e| Error::io(&log, e))?;
+        }
+        Ok(None)
     }
 
     /// Read the first-seen log (turning a legacy `first_seen.json` into it).
@@ -711,7 +792,7 @@ impl Store {
 
     /// Start staging changes for one commit.
     pub fn staging(&self) -> Staging {
-        Staging { searcher: self.reader.searcher(), stats: BatchStats::default(), first_seen_new: Vec::new(), upserts: 0 }
+        Staging { searcher: self.reader.searcher(), stats: BatchStats::default(), first_seen_new: Vec::new(), scans: 0, upserts: 0 }
     }
 
     /// Stage the removal of a document.
@@ -728,20 +809,14 @@ impl Store {
             writer.delete_term(Term::from_field_text(self.fields.id, old));
         }
         let term = Term::from_field_text(self.fields.id, &id);
-        if staging.searcher.doc_freq(&term).unwrap_or(0) > 0 {
+        let live = staging.searcher.doc_freq(&term).unwrap_or(0) > 0;
+        if live {
             staging.stats.updated += 1;
         } else {
             staging.stats.added += 1;
         }
         writer.delete_term(term);
-        let fs = {
-            let mut table = self.first_seen_table()?;
-            let first_seen = table.get_or_insert_default();
-            *first_seen.entry(first_seen_key(&id)).or_insert_with(|| {
-                staging.first_seen_new.push((id, now));
-                now
-            })
-        };
+        let fs = self.first_seen_for(staging, id, live, now)?;
         doc.add_date(self.fields.first_seen, DateTime::from_timestamp_secs(fs));
         writer.add_document(doc)?;
         staging.upserts += 1;

@@ -365,3 +365,53 @@ fn a_first_seen_line_cut_short_by_a_crash_is_dropped_and_the_log_goes_on() {
     assert_eq!(store.first_seen(&late), Some(1_750_000_000));
     assert!(!std::fs::read_to_string(&log).expect("log").contains("cut-short"));
 }
+
+/// The id of the CoE titled `title`.
+fn id_titled(store: &Store, title: &str) -> String {
+    q(store, "").hits.into_iter().find(|h| h.title == title).map(|h| h.id).unwrap_or_else(|| panic!("no CoE titled {title:?}"))
+}
+
+#[test]
+fn a_few_changes_after_a_restart_keep_their_first_seen_dates() {
+    // A restart looks up the first few ids of a batch in the log without
+    // reading the whole table: live, re-added and new documents must all get
+    // the date the table would give them.
+    let src = copy_tree(&examples());
+    let (dir, store, _) = index_of("examples", src.path());
+    let pool = "Cart service connection pool exhaustion during slow tax lookups";
+    let bgp = "BGP route leak at an upstream transit provider blackholed edge traffic from the US West Coast for thirty-eight minutes on a Monday afternoon";
+    let (gone, edited) = (id_titled(&store, pool), id_titled(&store, bgp));
+    let file = src.path().join("checkout-connection-pool-exhaustion.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::remove_file(&file).expect("remove");
+    reindex_at(&store, "examples", src.path(), 1_710_000_000);
+    assert!(q(&store, "HikariCP").hits.iter().all(|h| h.id != gone));
+    drop(store);
+
+    // A crash cut the log's last line short; then, after a restart: the
+    // removed CoE is back, another is edited, and one is new.
+    let log = dir.path().join("first_seen.log");
+    let mut bytes = std::fs::read(&log).expect("log");
+    bytes.extend_from_slice(b"[\"cut-short\",17");
+    std::fs::write(&log, bytes).expect("write");
+    std::fs::write(&file, text).expect("restore");
+    let bgp_file = src.path().join("bgp-route-leak-transit-provider.md");
+    let more = std::fs::read_to_string(&bgp_file).expect("read") + "\nThe provider's quokka report arrived.\n";
+    std::fs::write(&bgp_file, more).expect("edit");
+    std::fs::write(src.path().join("late.md"), "# Late arrival\n\n## Summary\n\nThe queue stalled.\n").expect("write");
+    let store = Store::open(dir.path()).expect("reopen");
+    reindex_at(&store, "examples", src.path(), 1_750_000_000);
+    let late = id_titled(&store, "Late arrival");
+    assert_eq!(store.first_seen(&gone), Some(1_700_000_000), "re-added: the log's date");
+    assert_eq!(store.first_seen(&edited), Some(1_700_000_000), "edited: its live copy's date");
+    assert_eq!(q(&store, "quokka").hits[0].id, edited);
+    assert_eq!(store.first_seen(&late), Some(1_750_000_000), "new: now");
+    drop(store);
+
+    // A rebuild reads the whole log: the new line was written on a line of its own.
+    let store = rebuilt(dir.path());
+    reindex_at(&store, "examples", src.path(), 1_800_000_000);
+    assert_eq!(store.first_seen(&late), Some(1_750_000_000));
+    assert_eq!(store.first_seen(&gone), Some(1_700_000_000));
+    assert!(!std::fs::read_to_string(&log).expect("log").contains("cut-short"));
+}
