@@ -170,11 +170,13 @@ impl TechMatchers {
                 cs_owner.push(i);
             }
         }
-        // A full DFA: bigger than the default automaton, but scanning every
-        // section of every document is the hot path of tagging.
-        let dfa = Some(aho_corasick::AhoCorasickKind::DFA);
-        let ci = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).kind(dfa).build(&ci_pats)?;
-        let cs = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(dfa).build(&cs_pats)?;
+        // A contiguous NFA: a full DFA scanned no faster here (parse
+        // throughput and a 10k build measured the same or slower), yet took
+        // 45 ms and 9 MB to build, which every process that parses paid.
+        let kind = Some(aho_corasick::AhoCorasickKind::ContiguousNFA);
+        let ci =
+            AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).kind(kind).build(&ci_pats)?;
+        let cs = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(kind).build(&cs_pats)?;
         Ok(TechMatchers { ci, ci_owner, cs, cs_owner })
     }
 }
