@@ -458,6 +458,7 @@ impl Vocab {
         );
     }
 
+    /// The failure-mode regex, built on first use.
     fn failure_regex(&self) -> Option<&regex_automata::meta::Regex> {
         self.failure_regex
             .get_or_init(|| {

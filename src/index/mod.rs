@@ -257,8 +257,9 @@ pub struct Store {
     pub boosts: Vec<(Field, f32)>,
     /// First-seen dates of every id ever indexed (they outlive a rebuild),
     /// by a 64-bit hash of the id, read from `first_seen.log` the first time
-    /// a document is staged: a restart with nothing to index never holds them
-    /// in memory (searches read each document's first-seen column).
+    /// a batch stages more than a few ids the index does not hold (see
+    /// [`Store::first_seen_for`]): a restart followed by a few edits never
+    /// holds them in memory (searches read each document's first-seen column).
     first_seen: Mutex<Option<FxHashMap<u64, i64>>>,
     /// Each segment's facets (see [`search::SegFacets`]), read once per segment.
     pub(crate) facet_cache: Mutex<search::FacetCache>,
