@@ -299,6 +299,12 @@ fn first_seen_key(id: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(id.as_bytes())
 }
 
+/// Cut the first-seen log back to its first `len` bytes (its whole lines).
+fn cut_log(log: &Path, len: u64) -> Result<()> {
+    let f = std::fs::OpenOptions::new().write(true).open(log).map_err(|e| Error::io(log, e))?;
+    f.set_len(len).map_err(|e| Error::io(log, e))
+}
+
 /// One line of the first-seen log.
 fn first_seen_line(out: &mut Vec<u8>, id: &str, secs: i64) {
     if serde_json::to_writer(&mut *out, &(id, secs)).is_ok() {
@@ -537,9 +543,13 @@ impl Store {
 
     /// When a document was first indexed (seconds since the epoch).
     pub fn first_seen(&self, id: &str) -> Option<i64> {
-        let searcher = self.reader.searcher();
-        let addr = self.address_of(&searcher, id).ok()??;
-        FirstSeen::new(&searcher).at(addr)
+        self.first_seen_in(&self.reader.searcher(), id)
+    }
+
+    /// The first-seen date of the live document `id` in `searcher`.
+    fn first_seen_in(&self, searcher: &tantivy::Searcher, id: &str) -> Option<i64> {
+        let addr = self.address_of(searcher, id).ok()??;
+        FirstSeen::new(searcher).at(addr)
     }
 
     /// The first-seen date of a document being staged: its live copy's, the
@@ -561,8 +571,7 @@ impl Store {
             }
         }
         // A live document carries its date (the log has the same one).
-        let searcher = &staging.searcher;
-        if live && let Some(fs) = self.address_of(searcher, &id).ok().flatten().and_then(|a| FirstSeen::new(searcher).at(a)) {
+        if live && let Some(fs) = self.first_seen_in(&staging.searcher, &id) {
             return Ok(fs);
         }
         if let Some((_, fs)) = staging.first_seen_new.iter().find(|(i, _)| *i == id) {
@@ -621,8 +630,7 @@ impl Store {
         }
         if whole < read {
             // The last line has no newline: a crash cut it short.
-            let f = std::fs::OpenOptions::new().write(true).open(&log).map_err(|e| Error::io(&log, e))?;
-            f.set_len(whole).map_err(|e| Error::io(&log, e))?;
+            cut_log(&log, whole)?;
         }
         Ok(None)
     }
@@ -677,8 +685,7 @@ impl Store {
             write_atomic(&log, &lines)?;
             std::fs::remove_file(&legacy).map_err(|e| Error::io(&legacy, e))?;
         } else if whole < total {
-            let f = std::fs::OpenOptions::new().write(true).open(&log).map_err(|e| Error::io(&log, e))?;
-            f.set_len(whole).map_err(|e| Error::io(&log, e))?;
+            cut_log(&log, whole)?;
         }
         Ok(table)
     }

@@ -404,10 +404,9 @@ impl Store {
         let (facets, hits) = match &self.pool {
             Some(tantivy::Executor::ThreadPool(pool)) => {
                 let mut facets = BTreeMap::new();
-                let mut hits = Ok(Vec::new());
-                pool.in_place_scope(|s| {
+                let hits = pool.in_place_scope(|s| {
                     s.spawn(|_| facets = count());
-                    hits = self.page(&searcher, &text, addrs);
+                    self.page(&searcher, &text, addrs)
                 });
                 (facets, hits)
             }
@@ -436,8 +435,7 @@ impl Store {
         });
         // A handful of needles over ten windows: building an automaton for
         // them cost more than the searches (a full start state per query).
-        let finders: Vec<memchr::memmem::Finder> =
-            body_terms.iter().map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned()).collect();
+        let finders = term_finders(&body_terms);
         if body_terms.is_empty() {
             // No query term is in the body (a section-scoped or fuzzy query):
             // the generator could highlight nothing, so show the summary.
@@ -974,6 +972,11 @@ fn snippet_window<'a>(text: &'a str, terms: &[memchr::memmem::Finder]) -> &'a st
     &text[start..floor_boundary(text, at + AFTER)]
 }
 
+/// A substring finder for each of `terms`.
+fn term_finders<T: AsRef<str>>(terms: &[T]) -> Vec<memchr::memmem::Finder<'static>> {
+    terms.iter().map(|t| memchr::memmem::Finder::new(t.as_ref().as_bytes()).into_owned()).collect()
+}
+
 /// Where the first of `terms` (lowercase) occurs in `text`, ignoring ASCII
 /// case; each term is looked for only before the best place found so far.
 fn first_of(text: &str, terms: &[memchr::memmem::Finder]) -> Option<usize> {
@@ -1142,30 +1145,26 @@ mod tests {
         assert_eq!(b.iter().sum::<u32>(), 5);
     }
 
-    fn finders(terms: &[&str]) -> Vec<memchr::memmem::Finder<'static>> {
-        terms.iter().map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned()).collect()
-    }
-
     #[test]
     fn snippet_window_starts_at_a_word_before_the_earliest_term() {
         let filler = "lorem ipsum dolor sit amet ".repeat(20);
         let text = format!("{filler}The DynamoDB table was Throttled at peak; later, more throttling. {filler}");
         // Stems are prefixes, found whatever their case; the earliest of several wins.
-        let w = snippet_window(&text, &finders(&["throttl", "dynamodb"]));
+        let w = snippet_window(&text, &term_finders(&["throttl", "dynamodb"]));
         assert!(w.contains("The DynamoDB table was Throttled"), "{w}");
         assert!(w.len() <= 120 + 300, "{}", w.len());
         let first = w.split_whitespace().next().unwrap_or_default();
         assert!(filler.split_whitespace().any(|f| f == first), "window begins mid-word: {w}");
         // No term in the text: the opening.
-        assert_eq!(snippet_window(&text, &finders(&["kafka"])), &text[..420]);
+        assert_eq!(snippet_window(&text, &term_finders(&["kafka"])), &text[..420]);
         assert_eq!(snippet_window(&text, &[]), &text[..420]);
     }
 
     #[test]
     fn snippet_window_cuts_on_char_boundaries() {
         let text = format!("{}throttling{}", "é".repeat(100), "ü".repeat(400));
-        let w = snippet_window(&text, &finders(&["throttl"]));
+        let w = snippet_window(&text, &term_finders(&["throttl"]));
         assert!(w.contains("throttling"));
-        assert_eq!(first_of("Ünïcode THROTTLING", &finders(&["throttl"])), Some("Ünïcode ".len()));
+        assert_eq!(first_of("Ünïcode THROTTLING", &term_finders(&["throttl"])), Some("Ünïcode ".len()));
     }
 }
