@@ -6,6 +6,7 @@
 pub mod dir;
 pub mod schema;
 pub mod search;
+mod snippet;
 
 use crate::error::{Error, Result};
 use crate::model::{ActionStatus, CoeDoc};

@@ -6,8 +6,7 @@ use tantivy::schema::{
     BytesOptions, DateOptions, FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream,
-    Tokenizer,
+    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// The declaration, as shipped.
@@ -54,12 +53,27 @@ pub fn declaration() -> Result<SchemaDecl, String> {
     toml::from_str(SCHEMA_TOML).map_err(|e| format!("index-schema/schema.toml: {e}"))
 }
 
+/// Words of text fields that are not indexed (Tantivy's English list).
+pub const STOP_WORDS: [&str; 33] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of", "on", "or", "such",
+    "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+];
+
+/// Whether the `coe` analyzer drops `word` (a whole word) as a stop word.
+pub fn is_stop_word(word: &str) -> bool {
+    // Only ASCII words lowercase to an (ASCII) stop word.
+    word.len() <= 5 && STOP_WORDS.iter().any(|s| s.eq_ignore_ascii_case(word))
+}
+
+/// Words of this many bytes or more are not indexed.
+pub const LONGEST_TOKEN: usize = 48;
+
 /// Register the tokenizers the declaration names.
 pub fn register_tokenizers(index: &tantivy::Index) {
     let coe = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(48))
+        .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
         .filter(LowerCaser)
-        .filter(StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new())))
+        .filter(StopWordFilter::remove(STOP_WORDS.map(str::to_string)))
         .filter(CachedStemmer)
         .build();
     let keyword = TextAnalyzer::builder(RawTokenizer::default()).filter(RemoveLongFilter::limit(200)).filter(LowerCaser).build();
@@ -302,7 +316,7 @@ mod tests {
     /// has to forget).
     #[test]
     fn cached_stemmer_gives_the_plain_stemmers_terms() {
-        use tantivy::tokenizer::Stemmer;
+        use tantivy::tokenizer::{Language, Stemmer};
         let plain = |text: &str| {
             let mut a =
                 TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(Stemmer::new(Language::English)).build();

@@ -3,6 +3,7 @@
 //! sorting, pagination, snippets, facet counts; plus detail, similar,
 //! action items and stats reads.
 
+use super::snippet::Highlighter;
 use super::{FirstSeen, Leading, Store};
 use crate::error::{Error, Result};
 use crate::model::{ActionItem, ActionStatus, CoeDoc, Visibility};
@@ -14,7 +15,6 @@ use std::ops::Bound;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, Term};
 
 /// Longest accepted query, in bytes.
@@ -418,42 +418,18 @@ impl Store {
 
     /// The hits of a result page: stored hit, snippet, score and first-seen date.
     fn page(&self, searcher: &Searcher, text: &dyn Query, addrs: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
-        let mut snippets = SnippetGenerator::create(searcher, text, self.fields.body).ok();
-        if let Some(g) = snippets.as_mut() {
-            g.set_max_num_chars(220);
-        }
-        // Tokenizing (and stemming) whole bodies dominated query time; the
-        // snippet generator only needs the text around the first query term.
-        let mut body_terms: Vec<String> = Vec::new();
-        text.query_terms(&mut |t, _| {
-            if t.field() == self.fields.body
-                && let Some(s) = t.value().as_str()
-                && !s.is_empty()
-            {
-                body_terms.push(s.to_string());
-            }
-        });
-        // A handful of needles over ten windows: building an automaton for
-        // them cost more than the searches (a full start state per query).
-        let finders = term_finders(&body_terms);
-        if body_terms.is_empty() {
-            // No query term is in the body (a section-scoped or fuzzy query):
-            // the generator could highlight nothing, so show the summary.
-            snippets = None;
-        }
+        // A query with no term in the body (section-scoped, fuzzy) shows summaries.
+        let mut highlighter = Highlighter::new(searcher, text, self.fields.body)?;
         let mut hits = Vec::with_capacity(addrs.len());
         let first_seen = FirstSeen::new(searcher);
         for (score, addr) in addrs {
             // The hit and the body: the first two stored fields, not the model or the Markdown.
             let doc: Leading<2> = searcher.doc(addr)?;
             let Some(mut hit) = self.stored_hit(&doc) else { continue };
-            let found = snippets.as_ref().map(|g| {
-                let body = doc.text(self.fields.body).unwrap_or("");
-                g.snippet(snippet_window(body, &finders))
-            });
+            let found = highlighter.as_mut().and_then(|h| h.snippet(doc.text(self.fields.body).unwrap_or("")));
             (hit.snippet, hit.snippet_html) = match found {
-                Some(s) if !s.is_empty() => (s.fragment().to_string(), s.to_html()),
-                _ => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
+                Some(s) => (s.text, s.html),
+                None => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
             };
             hit.score = score;
             hit.first_seen = first_seen.at(addr).and_then(rfc3339);
@@ -952,57 +928,6 @@ impl Store {
     }
 }
 
-/// The part of `text` worth handing to the snippet generator: from a little
-/// before the first occurrence of a query term (stems are matched as ASCII
-/// case-insensitive prefixes) to a few hundred bytes after it; the opening
-/// when no term is found that way.
-fn snippet_window<'a>(text: &'a str, terms: &[memchr::memmem::Finder]) -> &'a str {
-    const BEFORE: usize = 120;
-    const AFTER: usize = 300;
-    let Some(at) = first_of(text, terms) else {
-        // No term as a prefix here (stemming changed it): the opening is as
-        // good a place as any, and bounded.
-        return &text[..floor_boundary(text, BEFORE + AFTER)];
-    };
-    let mut start = floor_boundary(text, at.saturating_sub(BEFORE));
-    if start > 0 {
-        // Begin at a word.
-        start = text[start..at].find(char::is_whitespace).map_or(start, |i| start + i + 1);
-    }
-    &text[start..floor_boundary(text, at + AFTER)]
-}
-
-/// A substring finder for each of `terms`.
-fn term_finders<T: AsRef<str>>(terms: &[T]) -> Vec<memchr::memmem::Finder<'static>> {
-    terms.iter().map(|t| memchr::memmem::Finder::new(t.as_ref().as_bytes()).into_owned()).collect()
-}
-
-/// Where the first of `terms` (lowercase) occurs in `text`, ignoring ASCII
-/// case; each term is looked for only before the best place found so far.
-fn first_of(text: &str, terms: &[memchr::memmem::Finder]) -> Option<usize> {
-    if terms.is_empty() {
-        return None;
-    }
-    let lower = text.to_ascii_lowercase();
-    let mut best: Option<usize> = None;
-    for t in terms {
-        let end = best.map_or(lower.len(), |b| (b + t.needle().len()).min(lower.len()));
-        if let Some(i) = t.find(&lower.as_bytes()[..end]) {
-            best = Some(best.map_or(i, |b| b.min(i)));
-        }
-    }
-    best
-}
-
-/// The largest char boundary of `text` at or below `i` (clamped to its length).
-fn floor_boundary(text: &str, i: usize) -> usize {
-    let mut i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 /// A CoE as its detail view shows it.
 #[derive(Debug)]
 pub struct Detail {
@@ -1143,28 +1068,5 @@ mod tests {
         assert_eq!((b[0], b[5], b[700], b[4_464]), (1, 2, 1, 1));
         assert_eq!(a.iter().sum::<u32>(), 5);
         assert_eq!(b.iter().sum::<u32>(), 5);
-    }
-
-    #[test]
-    fn snippet_window_starts_at_a_word_before_the_earliest_term() {
-        let filler = "lorem ipsum dolor sit amet ".repeat(20);
-        let text = format!("{filler}The DynamoDB table was Throttled at peak; later, more throttling. {filler}");
-        // Stems are prefixes, found whatever their case; the earliest of several wins.
-        let w = snippet_window(&text, &term_finders(&["throttl", "dynamodb"]));
-        assert!(w.contains("The DynamoDB table was Throttled"), "{w}");
-        assert!(w.len() <= 120 + 300, "{}", w.len());
-        let first = w.split_whitespace().next().unwrap_or_default();
-        assert!(filler.split_whitespace().any(|f| f == first), "window begins mid-word: {w}");
-        // No term in the text: the opening.
-        assert_eq!(snippet_window(&text, &term_finders(&["kafka"])), &text[..420]);
-        assert_eq!(snippet_window(&text, &[]), &text[..420]);
-    }
-
-    #[test]
-    fn snippet_window_cuts_on_char_boundaries() {
-        let text = format!("{}throttling{}", "é".repeat(100), "ü".repeat(400));
-        let w = snippet_window(&text, &term_finders(&["throttl"]));
-        assert!(w.contains("throttling"));
-        assert_eq!(first_of("Ünïcode THROTTLING", &term_finders(&["throttl"])), Some("Ünïcode ".len()));
     }
 }

@@ -1,0 +1,357 @@
+//! Result snippets: the stretch of a body where the query's terms are, with
+//! those terms highlighted. The fragment is the one Tantivy's
+//! `SnippetGenerator` picks, found without running the whole analyzer over
+//! the text: only words that could stem to a query term are analyzed.
+
+use crate::error::Result;
+use memchr::memmem::Finder;
+use std::collections::BTreeSet;
+use std::ops::Range;
+use tantivy::query::Query;
+use tantivy::schema::Field;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Searcher, Term};
+
+/// Bytes a snippet spans at most (Tantivy's `max_num_chars`).
+const MAX_BYTES: usize = 220;
+/// Bytes of body before the earliest query term that the fragment may start in.
+const BEFORE: usize = 120;
+/// Bytes of body after the earliest query term that the fragment may end in.
+const AFTER: usize = 300;
+/// Bytes of body lowercased at a time while looking for the earliest term.
+const CHUNK: usize = 4096;
+
+/// A snippet: plain text and HTML with the query's terms in `<b>`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Snippet {
+    /// The fragment, as in the body.
+    pub text: String,
+    /// The fragment, escaped, with each query term in `<b>…</b>`.
+    pub html: String,
+}
+
+/// Makes the snippets of one query's result page.
+pub(super) struct Highlighter {
+    /// The query's terms in the field that some document holds, as the
+    /// analyzer wrote them, with their weight (1 / (1 + document frequency)).
+    terms: Vec<(String, f32)>,
+    /// Every query term in the field, to place the window (stems are
+    /// prefixes of the words they come from, ASCII case aside).
+    finders: Vec<Finder<'static>>,
+    /// The field's analyzer, for the words that could be a query term.
+    analyzer: TextAnalyzer,
+    /// The analyzer's last output, reused.
+    stem: String,
+}
+
+impl Highlighter {
+    /// The highlighter of `query`'s terms in `field`; `None` when the query
+    /// has no term there (a section-scoped or fuzzy query), so no snippet
+    /// could highlight anything.
+    pub(super) fn new(searcher: &Searcher, query: &dyn Query, field: Field) -> Result<Option<Highlighter>> {
+        let mut set: BTreeSet<&Term> = BTreeSet::new();
+        query.query_terms(&mut |t, _| {
+            if t.field() == field && t.value().as_str().is_some_and(|s| !s.is_empty()) {
+                set.insert(t);
+            }
+        });
+        if set.is_empty() {
+            return Ok(None);
+        }
+        let mut all = Vec::with_capacity(set.len());
+        let mut weighted = Vec::with_capacity(set.len());
+        for t in set {
+            let value = t.value();
+            let Some(s) = value.as_str() else { continue };
+            all.push(s.to_string());
+            let df = searcher.doc_freq(t)?;
+            if df > 0 {
+                weighted.push((s.to_string(), 1.0 / (1.0 + df as f32)));
+            }
+        }
+        Ok(Highlighter::from_terms(&all, weighted, searcher.index().tokenizer_for_field(field)?))
+    }
+
+    /// The highlighter of `weighted` terms, placing windows by `all` terms;
+    /// `None` when no term has a weight.
+    fn from_terms(all: &[String], weighted: Vec<(String, f32)>, analyzer: TextAnalyzer) -> Option<Highlighter> {
+        if weighted.is_empty() {
+            return None;
+        }
+        let finders = all.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect();
+        Some(Highlighter { terms: weighted, finders, analyzer, stem: String::new() })
+    }
+
+    /// The snippet of `body`, or `None` when no query term is in its window.
+    pub(super) fn snippet(&mut self, body: &str) -> Option<Snippet> {
+        let text = window(body, &self.finders);
+        let (start, stop, marks) = self.best_fragment(text)?;
+        let fragment = &text[start..stop];
+        let mut html = String::with_capacity(fragment.len() + 8 * marks.len());
+        let mut from = start;
+        for m in marks {
+            crate::parse::markdown::escape_into(&mut html, &text[from..m.start]);
+            html.push_str("<b>");
+            crate::parse::markdown::escape_into(&mut html, &text[m.clone()]);
+            html.push_str("</b>");
+            from = m.end;
+        }
+        crate::parse::markdown::escape_into(&mut html, &text[from..stop]);
+        Some(Snippet { text: fragment.to_string(), html })
+    }
+
+    /// The weight of `word` if the analyzer turns it into a query term.
+    fn weight_of(&mut self, word: &str) -> Option<f32> {
+        // The stemmer keeps a word's first letter: a word whose (lowercase,
+        // ASCII) first letter starts no term cannot become one.
+        let first = word.as_bytes().first()?.to_ascii_lowercase();
+        if first.is_ascii() && !self.terms.iter().any(|(t, _)| t.as_bytes().first() == Some(&first)) {
+            return None;
+        }
+        let mut stream = self.analyzer.token_stream(word);
+        self.stem.clear();
+        stream.process(&mut |t| {
+            if self.stem.is_empty() {
+                self.stem.push_str(&t.text);
+            }
+        });
+        if !self.stem.is_ascii() {
+            self.stem = self.stem.to_lowercase();
+        }
+        self.terms.iter().find(|(t, _)| *t == self.stem).map(|&(_, w)| w)
+    }
+
+    /// The best fragment of `text` as `SnippetGenerator` picks it: tokens go
+    /// into fragments of at most [`MAX_BYTES`], each scored by the weights of
+    /// the query terms in it; the highest score wins, the earliest on a tie.
+    /// Its start, end and the ranges of its query terms, all in `text`.
+    fn best_fragment(&mut self, text: &str) -> Option<(usize, usize, Vec<Range<usize>>)> {
+        let mut best: Option<Fragment> = None;
+        let mut cur = Fragment::at(0);
+        for w in words(text) {
+            let word = &text[w.clone()];
+            if word.len() >= super::schema::LONGEST_TOKEN || super::schema::is_stop_word(word) {
+                continue;
+            }
+            if w.end - cur.start > MAX_BYTES {
+                cur.offer_to(&mut best);
+                cur = Fragment::at(w.start);
+            }
+            cur.stop = w.end;
+            if let Some(weight) = self.weight_of(word) {
+                cur.score += weight;
+                cur.marks.push(w);
+            }
+        }
+        cur.offer_to(&mut best);
+        best.map(|f| (f.start, f.stop, f.marks))
+    }
+}
+
+/// A candidate fragment.
+struct Fragment {
+    score: f32,
+    start: usize,
+    stop: usize,
+    marks: Vec<Range<usize>>,
+}
+
+impl Fragment {
+    fn at(start: usize) -> Fragment {
+        Fragment { score: 0.0, start, stop: start, marks: Vec::new() }
+    }
+
+    /// Keep this fragment in `best` if it scores and beats it (a later
+    /// fragment must score strictly higher).
+    fn offer_to(self, best: &mut Option<Fragment>) {
+        if self.score > 0.0 && best.as_ref().is_none_or(|b| self.score > b.score) {
+            *best = Some(self);
+        }
+    }
+}
+
+/// The byte ranges of `text`'s words: runs of alphanumeric characters, as
+/// Tantivy's `SimpleTokenizer` splits.
+fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
+        while chars.next_if(|(_, c)| c.is_alphanumeric()).is_some() {}
+        Some(start..chars.peek().map_or(text.len(), |&(i, _)| i))
+    })
+}
+
+/// The part of `text` worth looking for a fragment in: from a little before
+/// the first occurrence of a query term (stems are matched as ASCII
+/// case-insensitive prefixes) to a few hundred bytes after it; the opening
+/// when no term is found that way.
+fn window<'a>(text: &'a str, terms: &[Finder]) -> &'a str {
+    let Some(at) = first_of(text, terms) else {
+        // No term as a prefix here (stemming changed it): the opening is as
+        // good a place as any, and bounded.
+        return &text[..floor_boundary(text, BEFORE + AFTER)];
+    };
+    let mut start = floor_boundary(text, at.saturating_sub(BEFORE));
+    if start > 0 {
+        // Begin at a word.
+        start = text[start..at].find(char::is_whitespace).map_or(start, |i| start + i + 1);
+    }
+    &text[start..floor_boundary(text, at + AFTER)]
+}
+
+/// Where the first of `terms` (lowercase) occurs in `text`, ignoring ASCII
+/// case. The text is lowercased a chunk at a time, so a term near the top
+/// of a long body costs a chunk, not the body.
+fn first_of(text: &str, terms: &[Finder]) -> Option<usize> {
+    let longest = terms.iter().map(|t| t.needle().len()).max()?;
+    let bytes = text.as_bytes();
+    let mut lower = Vec::with_capacity(CHUNK + longest);
+    let mut from = 0;
+    while from < bytes.len() {
+        // This chunk's starts, and enough after them to hold any term.
+        let end = (from + CHUNK + longest - 1).min(bytes.len());
+        lower.clear();
+        lower.extend(bytes[from..end].iter().map(u8::to_ascii_lowercase));
+        let found = terms.iter().filter_map(|t| t.find(&lower)).min();
+        // A match starting past this chunk may hide an earlier one cut off
+        // at `end`: the next chunk sees both whole.
+        if let Some(i) = found.filter(|&i| i < CHUNK || end == bytes.len()) {
+            return Some(from + i);
+        }
+        from += CHUNK;
+    }
+    None
+}
+
+/// The largest char boundary of `text` at or below `i` (clamped to its length).
+fn floor_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finders(terms: &[&str]) -> Vec<Finder<'static>> {
+        terms.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect()
+    }
+
+    #[test]
+    fn window_starts_at_a_word_before_the_earliest_term() {
+        let filler = "lorem ipsum dolor sit amet ".repeat(20);
+        let text = format!("{filler}The DynamoDB table was Throttled at peak; later, more throttling. {filler}");
+        // Stems are prefixes, found whatever their case; the earliest of several wins.
+        let w = window(&text, &finders(&["throttl", "dynamodb"]));
+        assert!(w.contains("The DynamoDB table was Throttled"), "{w}");
+        assert!(w.len() <= BEFORE + AFTER, "{}", w.len());
+        let first = w.split_whitespace().next().unwrap_or_default();
+        assert!(filler.split_whitespace().any(|f| f == first), "window begins mid-word: {w}");
+        // No term in the text: the opening.
+        assert_eq!(window(&text, &finders(&["kafka"])), &text[..420]);
+        assert_eq!(window(&text, &[]), &text[..420]);
+    }
+
+    #[test]
+    fn window_cuts_on_char_boundaries() {
+        let text = format!("{}throttling{}", "é".repeat(100), "ü".repeat(400));
+        let w = window(&text, &finders(&["throttl"]));
+        assert!(w.contains("throttling"));
+        assert_eq!(first_of("Ünïcode THROTTLING", &finders(&["throttl"])), Some("Ünïcode ".len()));
+    }
+
+    #[test]
+    fn the_earliest_term_is_found_across_chunk_edges() {
+        // A long term straddling the first chunk's end, a short one after it:
+        // the long one is earlier.
+        let text = format!("{}CASSANDRA kafka", "x".repeat(CHUNK - 4));
+        assert_eq!(first_of(&text, &finders(&["kafka", "cassandra"])), Some(CHUNK - 4));
+        // Only in the last, short chunk.
+        let text = format!("{}Kafka", "y ".repeat(3 * CHUNK));
+        assert_eq!(first_of(&text, &finders(&["kafka"])), Some(6 * CHUNK));
+        assert_eq!(first_of(&text, &finders(&["zookeeper"])), None);
+    }
+
+    /// The `coe` analyzer, as an index registers it.
+    fn analyzer() -> TextAnalyzer {
+        let index = tantivy::Index::create_in_ram(tantivy::schema::Schema::builder().build());
+        crate::index::schema::register_tokenizers(&index);
+        index.tokenizers().get("coe").unwrap_or_else(|| panic!("the coe analyzer is registered"))
+    }
+
+    /// The analyzed tokens of `text`.
+    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        analyzer.token_stream(text).process(&mut |t| out.push(t.text.clone()));
+        out
+    }
+
+    #[test]
+    fn snippets_are_the_ones_tantivy_picks() {
+        // Tantivy's generator, run over the same window with the same terms
+        // and weights, is the reference: same fragment, same highlights.
+        let mut analyzer = analyzer();
+        let mut bodies: Vec<String> = walkdir::WalkDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/coes"))
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect();
+        assert!(bodies.len() >= 10, "fixtures: {}", bodies.len());
+        // Words whose stems are not prefixes of them, mixed case, stop words and non-ASCII.
+        // Fragments that tie: the earliest wins.
+        bodies.push(format!("Kafka {} kafka {} KAFKA", "the ".repeat(60), "the ".repeat(60)));
+        bodies.push("The nodes were DYING and lying idle; happy users, hoping. Relational probability of the ÉCHEC, the Über-cluster: échec à Köln.".repeat(5));
+        let (mut compared, mut highlighted) = (0, 0);
+        for (n, body) in bodies.iter().enumerate() {
+            let all = tokens(&mut analyzer, body);
+            for stride in [7, 23, 61] {
+                let mut picked: Vec<String> = all.iter().skip(n % stride).step_by(stride).take(4).cloned().collect();
+                picked.extend(["kafka", "die", "happi", "hope", "relat", "echec", "échec", "über", "köln"].map(String::from));
+                picked.sort();
+                picked.dedup();
+                let weighted: Vec<(String, f32)> = picked.iter().enumerate().map(|(i, t)| (t.clone(), 1.0 / (2.0 + i as f32))).collect();
+                let mut ours = Highlighter::from_terms(&picked, weighted.clone(), analyzer.clone()).unwrap_or_else(|| panic!("terms"));
+                let text = window(body, &ours.finders);
+                let theirs = tantivy::snippet::SnippetGenerator::new(
+                    weighted.into_iter().collect(),
+                    analyzer.clone(),
+                    tantivy::schema::Field::from_field_id(0),
+                    MAX_BYTES,
+                )
+                .snippet(text);
+                let got = ours.snippet(body);
+                compared += 1;
+                if theirs.is_empty() {
+                    assert_eq!(got, None, "doc {n}, terms {picked:?}");
+                    continue;
+                }
+                highlighted += 1;
+                let mut html = String::new();
+                let mut from = 0;
+                for r in theirs.highlighted() {
+                    crate::parse::markdown::escape_into(&mut html, &theirs.fragment()[from..r.start]);
+                    html.push_str("<b>");
+                    crate::parse::markdown::escape_into(&mut html, &theirs.fragment()[r.clone()]);
+                    html.push_str("</b>");
+                    from = r.end;
+                }
+                crate::parse::markdown::escape_into(&mut html, &theirs.fragment()[from..]);
+                assert_eq!(got, Some(Snippet { text: theirs.fragment().to_string(), html }), "doc {n}, terms {picked:?}");
+            }
+        }
+        assert!(highlighted * 2 > compared, "{highlighted} of {compared} snippets highlight something");
+    }
+
+    #[test]
+    fn words_split_as_the_simple_tokenizer_does() {
+        let text = "  Köln-DB: p99 ‘spiked’ 3x—again";
+        let got: Vec<&str> = words(text).map(|r| &text[r]).collect();
+        assert_eq!(got, ["Köln", "DB", "p99", "spiked", "3x", "again"]);
+        assert_eq!(words("").count(), 0);
+        assert_eq!(words("-- ..").count(), 0);
+    }
+}
