@@ -173,12 +173,31 @@ impl Fragment {
 /// The byte ranges of `text`'s words: runs of alphanumeric characters, as
 /// Tantivy's `SimpleTokenizer` splits.
 fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let mut chars = text.char_indices().peekable();
+    let mut at = 0;
     std::iter::from_fn(move || {
-        let (start, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
-        while chars.next_if(|(_, c)| c.is_alphanumeric()).is_some() {}
-        Some(start..chars.peek().map_or(text.len(), |&(i, _)| i))
+        let start = loop {
+            let (alnum, len) = char_at(text, at)?;
+            if alnum {
+                break at;
+            }
+            at += len;
+        };
+        while let Some((true, len)) = char_at(text, at) {
+            at += len;
+        }
+        Some(start..at)
     })
+}
+
+/// Whether the character at byte `i` of `text` is alphanumeric, and its
+/// length; `None` at the end. ASCII is decided without decoding.
+fn char_at(text: &str, i: usize) -> Option<(bool, usize)> {
+    let b = *text.as_bytes().get(i)?;
+    if b.is_ascii() {
+        return Some((b.is_ascii_alphanumeric(), 1));
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((c.is_alphanumeric(), c.len_utf8()))
 }
 
 /// The part of `text` worth looking for a fragment in: from a little before
