@@ -61,9 +61,40 @@ pub const STOP_WORDS: [&str; 33] = [
 
 /// Whether the `coe` analyzer drops `word` (a whole word) as a stop word.
 pub fn is_stop_word(word: &str) -> bool {
-    // Only ASCII words lowercase to an (ASCII) stop word.
-    word.len() <= 5 && STOP_WORDS.iter().any(|s| s.eq_ignore_ascii_case(word))
+    // Only ASCII words lowercase to an (ASCII) stop word; none is longer than 5.
+    let b = word.as_bytes();
+    if b.len() > 5 {
+        return false;
+    }
+    let mut packed = b.len() as u64;
+    for (i, c) in b.iter().enumerate() {
+        packed |= u64::from(c.to_ascii_lowercase()) << (8 * (i + 1));
+    }
+    STOP_PACKED.contains(&packed)
 }
+
+/// A word of at most 5 bytes as one integer: its length, then its bytes.
+const fn pack(w: &[u8]) -> u64 {
+    let mut v = w.len() as u64;
+    let mut i = 0;
+    while i < w.len() {
+        v |= (w[i] as u64) << (8 * (i + 1));
+        i += 1;
+    }
+    v
+}
+
+/// [`STOP_WORDS`], packed, for [`is_stop_word`].
+const STOP_PACKED: [u64; STOP_WORDS.len()] = {
+    let mut a = [0u64; STOP_WORDS.len()];
+    let mut i = 0;
+    while i < a.len() {
+        assert!(STOP_WORDS[i].len() <= 5);
+        a[i] = pack(STOP_WORDS[i].as_bytes());
+        i += 1;
+    }
+    a
+};
 
 /// Words of this many bytes or more are not indexed.
 pub const LONGEST_TOKEN: usize = 48;
@@ -300,6 +331,16 @@ fields!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stop_words_are_found_in_any_case() {
+        for w in STOP_WORDS {
+            assert!(is_stop_word(w) && is_stop_word(&w.to_uppercase()), "{w}");
+        }
+        for w in ["", "ann", "thes", "kafka", "Their s", "withs", "théir"] {
+            assert!(!is_stop_word(w), "{w}");
+        }
+    }
 
     /// The code and `index-schema/schema.toml` must name the same fields, in the same order.
     #[test]

@@ -4,7 +4,6 @@
 //! the text: only words that could stem to a query term are analyzed.
 
 use crate::error::Result;
-use memchr::memmem::Finder;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use tantivy::query::Query;
@@ -18,8 +17,6 @@ const MAX_BYTES: usize = 220;
 const BEFORE: usize = 120;
 /// Bytes of body after the earliest query term that the fragment may end in.
 const AFTER: usize = 300;
-/// Bytes of body lowercased at a time while looking for the earliest term.
-const CHUNK: usize = 4096;
 
 /// A snippet: plain text and HTML with the query's terms in `<b>`.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +34,7 @@ pub(super) struct Highlighter {
     terms: Vec<(String, f32)>,
     /// Every query term in the field, to place the window (stems are
     /// prefixes of the words they come from, ASCII case aside).
-    finders: Vec<Finder<'static>>,
+    needles: Vec<Needle>,
     /// The field's analyzer, for the words that could be a query term.
     analyzer: TextAnalyzer,
     /// The analyzer's last output, reused.
@@ -78,13 +75,13 @@ impl Highlighter {
         if weighted.is_empty() {
             return None;
         }
-        let finders = all.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect();
-        Some(Highlighter { terms: weighted, finders, analyzer, stem: String::new() })
+        let needles = all.iter().map(|t| Needle::new(t)).collect();
+        Some(Highlighter { terms: weighted, needles, analyzer, stem: String::new() })
     }
 
     /// The snippet of `body`, or `None` when no query term is in its window.
     pub(super) fn snippet(&mut self, body: &str) -> Option<Snippet> {
-        let text = window(body, &self.finders);
+        let text = window(body, &self.needles);
         let (start, stop, marks) = self.best_fragment(text)?;
         let fragment = &text[start..stop];
         let mut html = String::with_capacity(fragment.len() + 8 * marks.len());
@@ -204,7 +201,7 @@ fn char_at(text: &str, i: usize) -> Option<(bool, usize)> {
 /// the first occurrence of a query term (stems are matched as ASCII
 /// case-insensitive prefixes) to a few hundred bytes after it; the opening
 /// when no term is found that way.
-fn window<'a>(text: &'a str, terms: &[Finder]) -> &'a str {
+fn window<'a>(text: &'a str, terms: &[Needle]) -> &'a str {
     let Some(at) = first_of(text, terms) else {
         // No term as a prefix here (stemming changed it): the opening is as
         // good a place as any, and bounded.
@@ -218,28 +215,36 @@ fn window<'a>(text: &'a str, terms: &[Finder]) -> &'a str {
     &text[start..floor_boundary(text, at + AFTER)]
 }
 
-/// Where the first of `terms` (lowercase) occurs in `text`, ignoring ASCII
-/// case. The text is lowercased a chunk at a time, so a term near the top
-/// of a long body costs a chunk, not the body.
-fn first_of(text: &str, terms: &[Finder]) -> Option<usize> {
-    let longest = terms.iter().map(|t| t.needle().len()).max()?;
-    let bytes = text.as_bytes();
-    let mut lower = Vec::with_capacity(CHUNK + longest);
-    let mut from = 0;
-    while from < bytes.len() {
-        // This chunk's starts, and enough after them to hold any term.
-        let end = (from + CHUNK + longest - 1).min(bytes.len());
-        lower.clear();
-        lower.extend(bytes[from..end].iter().map(u8::to_ascii_lowercase));
-        let found = terms.iter().filter_map(|t| t.find(&lower)).min();
-        // A match starting past this chunk may hide an earlier one cut off
-        // at `end`: the next chunk sees both whole.
-        if let Some(i) = found.filter(|&i| i < CHUNK || end == bytes.len()) {
-            return Some(from + i);
+/// Where the first of `terms` occurs in `text`, ignoring ASCII case; each
+/// term is looked for only before the best place found so far.
+fn first_of(text: &str, terms: &[Needle]) -> Option<usize> {
+    let hay = text.as_bytes();
+    let mut best: Option<usize> = None;
+    for t in terms {
+        let end = best.map_or(hay.len(), |b| (b + t.0.len()).min(hay.len()));
+        if let Some(i) = t.find(&hay[..end]) {
+            best = Some(best.map_or(i, |b| b.min(i)));
         }
-        from += CHUNK;
     }
-    None
+    best
+}
+
+/// A query term to find in text whatever its ASCII case, without
+/// lowercasing the text: its first byte in either case is found with
+/// `memchr`, and the rest compared there.
+struct Needle(Vec<u8>);
+
+impl Needle {
+    fn new(term: &str) -> Needle {
+        Needle(term.as_bytes().to_ascii_lowercase())
+    }
+
+    /// Where the term first occurs in `hay`.
+    fn find(&self, hay: &[u8]) -> Option<usize> {
+        let first = *self.0.first()?;
+        let starts = hay.get(..=hay.len().checked_sub(self.0.len())?)?;
+        memchr::memchr2_iter(first, first.to_ascii_uppercase(), starts).find(|&i| hay[i..i + self.0.len()].eq_ignore_ascii_case(&self.0))
+    }
 }
 
 /// The largest char boundary of `text` at or below `i` (clamped to its length).
@@ -255,8 +260,8 @@ fn floor_boundary(text: &str, i: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn finders(terms: &[&str]) -> Vec<Finder<'static>> {
-        terms.iter().map(|t| Finder::new(t.as_bytes()).into_owned()).collect()
+    fn needles(terms: &[&str]) -> Vec<Needle> {
+        terms.iter().map(|t| Needle::new(t)).collect()
     }
 
     #[test]
@@ -264,34 +269,37 @@ mod tests {
         let filler = "lorem ipsum dolor sit amet ".repeat(20);
         let text = format!("{filler}The DynamoDB table was Throttled at peak; later, more throttling. {filler}");
         // Stems are prefixes, found whatever their case; the earliest of several wins.
-        let w = window(&text, &finders(&["throttl", "dynamodb"]));
+        let w = window(&text, &needles(&["throttl", "dynamodb"]));
         assert!(w.contains("The DynamoDB table was Throttled"), "{w}");
         assert!(w.len() <= BEFORE + AFTER, "{}", w.len());
         let first = w.split_whitespace().next().unwrap_or_default();
         assert!(filler.split_whitespace().any(|f| f == first), "window begins mid-word: {w}");
         // No term in the text: the opening.
-        assert_eq!(window(&text, &finders(&["kafka"])), &text[..420]);
+        assert_eq!(window(&text, &needles(&["kafka"])), &text[..420]);
         assert_eq!(window(&text, &[]), &text[..420]);
     }
 
     #[test]
     fn window_cuts_on_char_boundaries() {
         let text = format!("{}throttling{}", "é".repeat(100), "ü".repeat(400));
-        let w = window(&text, &finders(&["throttl"]));
+        let w = window(&text, &needles(&["throttl"]));
         assert!(w.contains("throttling"));
-        assert_eq!(first_of("Ünïcode THROTTLING", &finders(&["throttl"])), Some("Ünïcode ".len()));
+        assert_eq!(first_of("Ünïcode THROTTLING", &needles(&["throttl"])), Some("Ünïcode ".len()));
     }
 
     #[test]
-    fn the_earliest_term_is_found_across_chunk_edges() {
-        // A long term straddling the first chunk's end, a short one after it:
-        // the long one is earlier.
-        let text = format!("{}CASSANDRA kafka", "x".repeat(CHUNK - 4));
-        assert_eq!(first_of(&text, &finders(&["kafka", "cassandra"])), Some(CHUNK - 4));
-        // Only in the last, short chunk.
-        let text = format!("{}Kafka", "y ".repeat(3 * CHUNK));
-        assert_eq!(first_of(&text, &finders(&["kafka"])), Some(6 * CHUNK));
-        assert_eq!(first_of(&text, &finders(&["zookeeper"])), None);
+    fn the_earliest_term_is_found_in_any_case() {
+        let text = format!("{}CASSANDRA kafka KaFkA", "x".repeat(5_000));
+        assert_eq!(first_of(&text, &needles(&["kafka", "cassandra"])), Some(5_000));
+        assert_eq!(first_of(&text, &needles(&["kafka"])), Some(5_010));
+        // At the very end, and not at all.
+        let text = format!("{}Kafka", "k ".repeat(3_000));
+        assert_eq!(first_of(&text, &needles(&["kafka"])), Some(6_000));
+        assert_eq!(first_of(&text, &needles(&["kafkas"])), None);
+        assert_eq!(first_of("", &needles(&["kafka"])), None);
+        // Digits and non-ASCII bytes match as they are.
+        assert_eq!(first_of("p99 Über über", &needles(&["über", "p99"])), Some(0));
+        assert_eq!(first_of("p9 Über über", &needles(&["über"])), Some("p9 Über ".len()));
     }
 
     /// The `coe` analyzer, as an index registers it.
@@ -334,7 +342,7 @@ mod tests {
                 picked.dedup();
                 let weighted: Vec<(String, f32)> = picked.iter().enumerate().map(|(i, t)| (t.clone(), 1.0 / (2.0 + i as f32))).collect();
                 let mut ours = Highlighter::from_terms(&picked, weighted.clone(), analyzer.clone()).unwrap_or_else(|| panic!("terms"));
-                let text = window(body, &ours.finders);
+                let text = window(body, &ours.needles);
                 let theirs = tantivy::snippet::SnippetGenerator::new(
                     weighted.into_iter().collect(),
                     analyzer.clone(),
