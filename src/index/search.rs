@@ -397,20 +397,32 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        // Facet counts on a search thread while the page is read and its
+        // Facet counts on the search threads while the page is read and its
         // snippets made on this one, whose caches are warm from the pass
         // (`join` from outside the pool would send both to the pool and wait).
-        let count = || self.facets_of(&count_facets(matches));
+        // Several segments are counted side by side, then merged here; one
+        // is counted and turned into facets on a search thread.
         let (facets, hits) = match &self.pool {
+            Some(tantivy::Executor::ThreadPool(pool)) if matches.len() > 1 => {
+                let mut fruit: Vec<Option<SegCount>> = Vec::new();
+                fruit.resize_with(matches.len(), || None);
+                let hits = pool.in_place_scope(|s| {
+                    for (slot, m) in fruit.iter_mut().zip(matches) {
+                        s.spawn(move |_| *slot = Some(count_segment(m)));
+                    }
+                    self.page(&searcher, &text, addrs)
+                });
+                (self.facets_of(&fruit.into_iter().flatten().collect()), hits)
+            }
             Some(tantivy::Executor::ThreadPool(pool)) => {
                 let mut facets = BTreeMap::new();
                 let hits = pool.in_place_scope(|s| {
-                    s.spawn(|_| facets = count());
+                    s.spawn(|_| facets = self.facets_of(&count_facets(matches)));
                     self.page(&searcher, &text, addrs)
                 });
                 (facets, hits)
             }
-            _ => (count(), self.page(&searcher, &text, addrs)),
+            _ => (self.facets_of(&count_facets(matches)), self.page(&searcher, &text, addrs)),
         };
         self.prune_facet_cache(&searcher);
         Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits: hits?, facets })
@@ -780,24 +792,27 @@ type Pass = (usize, FacetMatches, Vec<(f32, DocAddress)>);
 /// Per segment: its facets and the documents that matched.
 type FacetMatches = Vec<(std::sync::Arc<SegFacets>, Vec<tantivy::DocId>)>;
 
+/// One segment's facets and the count of each of its slots.
+type SegCount = (std::sync::Arc<SegFacets>, Vec<u32>);
+
 /// Per segment: its facets and the count of each slot.
-type FacetFruit = Vec<(std::sync::Arc<SegFacets>, Vec<u32>)>;
+type FacetFruit = Vec<SegCount>;
 
 /// Count the facet slots of the matches of each segment. Counting is left
 /// until the pass is over (the collector only notes the documents), so that
 /// it runs beside the reading of the page, in a tight loop of its own.
 fn count_facets(matches: FacetMatches) -> FacetFruit {
-    matches
-        .into_iter()
-        .map(|(f, docs)| {
-            let mut counts = vec![0u32; f.base.last().copied().unwrap_or(0) as usize];
-            match &f.slots {
-                Slots::Narrow(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
-                Slots::Wide(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
-            }
-            (f, counts)
-        })
-        .collect()
+    matches.into_iter().map(count_segment).collect()
+}
+
+/// Count the facet slots of one segment's matches.
+fn count_segment((f, docs): (std::sync::Arc<SegFacets>, Vec<tantivy::DocId>)) -> SegCount {
+    let mut counts = vec![0u32; f.base.last().copied().unwrap_or(0) as usize];
+    match &f.slots {
+        Slots::Narrow(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
+        Slots::Wide(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
+    }
+    (f, counts)
 }
 
 struct FacetDimsSegment {
