@@ -161,6 +161,7 @@ def median_runs(runs):
         out[c] = dict(first, p50_us=statistics.median(g["p50_us"] for g in got), p99_us=statistics.median(g["p99_us"] for g in got))
     return out
 
+
 def pct(values, p):
     if not values:
         return None

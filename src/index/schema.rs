@@ -62,15 +62,11 @@ pub const STOP_WORDS: [&str; 33] = [
 /// Whether the `coe` analyzer drops `word` (a whole word) as a stop word.
 pub fn is_stop_word(word: &str) -> bool {
     // Only ASCII words lowercase to an (ASCII) stop word; none is longer than 5.
-    let b = word.as_bytes();
-    if b.len() > 5 {
-        return false;
-    }
-    let mut packed = b.len() as u64;
-    for (i, c) in b.iter().enumerate() {
-        packed |= u64::from(c.to_ascii_lowercase()) << (8 * (i + 1));
-    }
-    STOP_PACKED.contains(&packed)
+    let mut lower = [0u8; 5];
+    let Some(buf) = lower.get_mut(..word.len()) else { return false };
+    buf.copy_from_slice(word.as_bytes());
+    buf.make_ascii_lowercase();
+    STOP_PACKED.contains(&pack(buf))
 }
 
 /// A word of at most 5 bytes as one integer: its length, then its bytes.

@@ -83,18 +83,7 @@ impl Highlighter {
     pub(super) fn snippet(&mut self, body: &str) -> Option<Snippet> {
         let text = window(body, &self.needles);
         let (start, stop, marks) = self.best_fragment(text)?;
-        let fragment = &text[start..stop];
-        let mut html = String::with_capacity(fragment.len() + 8 * marks.len());
-        let mut from = start;
-        for m in marks {
-            crate::parse::markdown::escape_into(&mut html, &text[from..m.start]);
-            html.push_str("<b>");
-            crate::parse::markdown::escape_into(&mut html, &text[m.clone()]);
-            html.push_str("</b>");
-            from = m.end;
-        }
-        crate::parse::markdown::escape_into(&mut html, &text[from..stop]);
-        Some(Snippet { text: fragment.to_string(), html })
+        Some(Snippet { text: text[start..stop].to_string(), html: to_html(text, start..stop, &marks) })
     }
 
     /// The weight of `word` if the analyzer turns it into a query term.
@@ -167,6 +156,22 @@ impl Fragment {
     }
 }
 
+/// `text[span]` escaped for HTML, with each of `marks` (sorted ranges of
+/// `text` within `span`, not overlapping) in `<b>…</b>`.
+fn to_html(text: &str, span: Range<usize>, marks: &[Range<usize>]) -> String {
+    let mut html = String::with_capacity(span.len() + 7 * marks.len());
+    let mut from = span.start;
+    for m in marks {
+        crate::parse::markdown::escape_into(&mut html, &text[from..m.start]);
+        html.push_str("<b>");
+        crate::parse::markdown::escape_into(&mut html, &text[m.clone()]);
+        html.push_str("</b>");
+        from = m.end;
+    }
+    crate::parse::markdown::escape_into(&mut html, &text[from..span.end]);
+    html
+}
+
 /// The byte ranges of `text`'s words: runs of alphanumeric characters, as
 /// Tantivy's `SimpleTokenizer` splits.
 fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
@@ -216,15 +221,14 @@ fn window<'a>(text: &'a str, terms: &[Needle]) -> &'a str {
 }
 
 /// Where the first of `terms` occurs in `text`, ignoring ASCII case; each
-/// term is looked for only before the best place found so far.
+/// term is looked for only where it would start no later than the best
+/// place found so far.
 fn first_of(text: &str, terms: &[Needle]) -> Option<usize> {
     let hay = text.as_bytes();
     let mut best: Option<usize> = None;
     for t in terms {
         let end = best.map_or(hay.len(), |b| (b + t.0.len()).min(hay.len()));
-        if let Some(i) = t.find(&hay[..end]) {
-            best = Some(best.map_or(i, |b| b.min(i)));
-        }
+        best = t.find(&hay[..end]).or(best);
     }
     best
 }
@@ -357,20 +361,23 @@ mod tests {
                     continue;
                 }
                 highlighted += 1;
-                let mut html = String::new();
-                let mut from = 0;
-                for r in theirs.highlighted() {
-                    crate::parse::markdown::escape_into(&mut html, &theirs.fragment()[from..r.start]);
-                    html.push_str("<b>");
-                    crate::parse::markdown::escape_into(&mut html, &theirs.fragment()[r.clone()]);
-                    html.push_str("</b>");
-                    from = r.end;
-                }
-                crate::parse::markdown::escape_into(&mut html, &theirs.fragment()[from..]);
+                let html = to_html(theirs.fragment(), 0..theirs.fragment().len(), theirs.highlighted());
                 assert_eq!(got, Some(Snippet { text: theirs.fragment().to_string(), html }), "doc {n}, terms {picked:?}");
             }
         }
         assert!(highlighted * 2 > compared, "{highlighted} of {compared} snippets highlight something");
+    }
+
+    #[test]
+    fn html_escapes_the_text_and_marks_the_terms() {
+        let text = "x <script>alert('pwn')</script> & Kafka \"lag\"";
+        let k = text.find("Kafka").unwrap_or_else(|| panic!("Kafka"));
+        let kafka = k..k + 5;
+        assert_eq!(
+            to_html(text, 2..text.len(), std::slice::from_ref(&kafka)),
+            "&lt;script&gt;alert(&#39;pwn&#39;)&lt;/script&gt; &amp; <b>Kafka</b> &quot;lag&quot;"
+        );
+        assert_eq!(to_html("a<b", 0..3, &[0..1, 2..3]), "<b>a</b>&lt;<b>b</b>");
     }
 
     #[test]
