@@ -637,28 +637,112 @@ impl Store {
 /// document's values as slots of one flat count array (dimension `d`'s
 /// ordinal `o` is slot `base[d] + o`), unpacked once from the columns.
 /// Counting reads them for every match of every query: a document's values
-/// of all six dimensions sit side by side (one or two cache lines), where
-/// the columns' indexes cost several random reads a dimension.
+/// of all six dimensions sit side by side in one row, where the columns'
+/// indexes cost several random reads a dimension.
 pub(crate) struct SegFacets {
     segment: tantivy::index::SegmentId,
     /// Per dimension ([`FACETS`] order): the leaf name of each ordinal.
     names: Vec<Vec<String>>,
     /// Per dimension: its first slot; the last entry is the number of slots.
     base: Vec<u32>,
-    /// The slots of `doc` are `slots[starts[doc]..starts[doc + 1]]`.
-    starts: Vec<u32>,
     slots: Slots,
 }
 
 /// Slot numbers, two bytes each when there are few enough (the usual case:
 /// hundreds of technologies and services), which halves what counting reads.
 enum Slots {
-    Narrow(Vec<u16>),
-    Wide(Vec<u32>),
+    Narrow(Rows<u16>),
+    Wide(Rows<u32>),
 }
 
-/// How many matches ahead [`count_slots`] asks for the slots (and, twice as
-/// far ahead, the starts) of the match it will count then.
+/// Slots in a document's row. A CoE has about a dozen facet values (a few
+/// technologies and services, a team, a severity, a year).
+const ROW: usize = 16;
+
+/// Every document's slots in a row of [`ROW`], so that counting a match is
+/// [`ROW`] adds with no branch on its length and no index to look up first
+/// (both cost more than the adds: a match's length mispredicts).
+struct Rows<S> {
+    /// `ROW` slots per document. Unused ones hold the pad slot, and a
+    /// document with more than `ROW` values ends its row with the more slot
+    /// and has the rest in `more`; both are counters past the real ones.
+    rows: Vec<S>,
+    /// The documents with more than `ROW` values, sorted, and where the
+    /// rest of their slots start in `more` (one entry past the last).
+    over: Vec<(tantivy::DocId, u32)>,
+    more: Vec<S>,
+    /// The pad slot; the more slot is the one after it.
+    pad: S,
+}
+
+impl<S: Copy + TryFrom<u32>> Rows<S> {
+    /// The rows of documents `0..docs`; `slots_of(doc, buf)` fills `buf`
+    /// with a document's slots, all below `pad`. `None` when `pad + 1`
+    /// does not fit in `S`.
+    fn build(docs: u32, pad: u32, mut slots_of: impl FnMut(u32, &mut Vec<u32>)) -> Option<Rows<S>> {
+        let slot = |s: u32| S::try_from(s).ok();
+        let (pad_slot, more_slot) = (slot(pad)?, slot(pad.checked_add(1)?)?);
+        let mut rows = Vec::with_capacity(docs as usize * ROW);
+        let (mut over, mut more) = (Vec::new(), Vec::new());
+        let mut buf = Vec::new();
+        for doc in 0..docs {
+            buf.clear();
+            slots_of(doc, &mut buf);
+            let start = rows.len();
+            let in_row = if buf.len() <= ROW { buf.len() } else { ROW - 1 };
+            for &s in &buf[..in_row] {
+                rows.push(slot(s)?);
+            }
+            if in_row < buf.len() {
+                rows.push(more_slot);
+                over.push((doc, more.len() as u32));
+                for &s in &buf[in_row..] {
+                    more.push(slot(s)?);
+                }
+            }
+            rows.resize(start + ROW, pad_slot);
+        }
+        over.push((tantivy::DocId::MAX, more.len() as u32));
+        Some(Rows { rows, over, more, pad: pad_slot })
+    }
+}
+
+impl<S: Copy + PartialEq> Rows<S>
+where
+    u32: From<S>,
+{
+    /// Add the slots of each of `docs` to `counts`, which has room for the pad and more slots.
+    fn count(&self, docs: &[tantivy::DocId], counts: &mut [u32]) {
+        let more_slot = u32::from(self.pad) + 1;
+        for (k, &doc) in docs.iter().enumerate() {
+            if let Some(&next) = docs.get(k + PREFETCH_AHEAD) {
+                prefetch(&self.rows, next as usize * ROW);
+            }
+            let Some(row) = self.rows.get(doc as usize * ROW..(doc as usize + 1) * ROW) else { continue };
+            for &slot in row {
+                if let Some(c) = counts.get_mut(u32::from(slot) as usize) {
+                    *c += 1;
+                }
+            }
+            if row.last().is_some_and(|&s| u32::from(s) == more_slot) {
+                self.count_more(doc, counts);
+            }
+        }
+    }
+
+    /// Add the slots of `doc` past its row.
+    fn count_more(&self, doc: tantivy::DocId, counts: &mut [u32]) {
+        let Ok(i) = self.over.binary_search_by_key(&doc, |&(d, _)| d) else { return };
+        let (Some(&(_, a)), Some(&(_, b))) = (self.over.get(i), self.over.get(i + 1)) else { return };
+        for &slot in self.more.get(a as usize..b as usize).unwrap_or_default() {
+            if let Some(c) = counts.get_mut(u32::from(slot) as usize) {
+                *c += 1;
+            }
+        }
+    }
+}
+
+/// How many matches ahead [`Rows::count`] asks for the row of the match it will count then.
 const PREFETCH_AHEAD: usize = 8;
 
 /// Ask the CPU to bring the cache line holding `v[i]` closer, if `i` is in range.
@@ -671,31 +755,6 @@ fn prefetch<T>(v: &[T], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (v, i);
-}
-
-/// Add the slots of each of `docs` to `counts`. Matches are sparse in a
-/// large segment, so each one's slots are a cache miss: they are asked for
-/// a few matches ahead (the counting waited on memory for most of its time).
-fn count_slots<S: Copy>(starts: &[u32], slots: &[S], docs: &[tantivy::DocId], counts: &mut [u32])
-where
-    u32: From<S>,
-{
-    for (k, &doc) in docs.iter().enumerate() {
-        if let Some(&far) = docs.get(k + 2 * PREFETCH_AHEAD) {
-            prefetch(starts, far as usize);
-        }
-        if let Some(&near) = docs.get(k + PREFETCH_AHEAD)
-            && let Some(&a) = starts.get(near as usize)
-        {
-            prefetch(slots, a as usize);
-        }
-        let (Some(&a), Some(&b)) = (starts.get(doc as usize), starts.get(doc as usize + 1)) else { continue };
-        for &slot in slots.get(a as usize..b as usize).unwrap_or_default() {
-            if let Some(c) = counts.get_mut(u32::from(slot) as usize) {
-                *c += 1;
-            }
-        }
-    }
 }
 
 impl SegFacets {
@@ -720,24 +779,19 @@ impl SegFacets {
             names.push(leafs);
             columns.push(column);
         }
-        let max_doc = seg.max_doc() as usize;
-        let mut starts = Vec::with_capacity(max_doc + 1);
-        let mut slots = Vec::with_capacity(max_doc * FACETS.len());
-        for doc in 0..seg.max_doc() {
-            starts.push(slots.len() as u32);
+        let pad = base.last().copied().unwrap_or(0);
+        let slots_of = |doc: u32, buf: &mut Vec<u32>| {
             for (column, first) in columns.iter().zip(&base) {
-                slots.extend(column.term_ords(doc).map(|o| first.saturating_add(o as u32)));
-            }
-        }
-        starts.push(slots.len() as u32);
-        let slots = match base.last() {
-            Some(&n) if n <= u32::from(u16::MAX) + 1 => Slots::Narrow(slots.into_iter().map(|s| s as u16).collect()),
-            _ => {
-                slots.shrink_to_fit();
-                Slots::Wide(slots)
+                buf.extend(column.term_ords(doc).map(|o| first.saturating_add(o as u32)));
             }
         };
-        Ok(SegFacets { segment: seg.segment_id(), names, base, starts, slots })
+        let too_many = || tantivy::TantivyError::InternalError(format!("{pad} facet values in one segment"));
+        let slots = if pad < u32::from(u16::MAX) {
+            Slots::Narrow(Rows::build(seg.max_doc(), pad, slots_of).ok_or_else(too_many)?)
+        } else {
+            Slots::Wide(Rows::build(seg.max_doc(), pad, slots_of).ok_or_else(too_many)?)
+        };
+        Ok(SegFacets { segment: seg.segment_id(), names, base, slots })
     }
 
     /// The leaf names of dimension `d`.
@@ -807,10 +861,11 @@ fn count_facets(matches: FacetMatches) -> FacetFruit {
 
 /// Count the facet slots of one segment's matches.
 fn count_segment((f, docs): (std::sync::Arc<SegFacets>, Vec<tantivy::DocId>)) -> SegCount {
-    let mut counts = vec![0u32; f.base.last().copied().unwrap_or(0) as usize];
+    // Room for the pad and more slots too (no dimension reads them).
+    let mut counts = vec![0u32; f.base.last().copied().unwrap_or(0) as usize + 2];
     match &f.slots {
-        Slots::Narrow(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
-        Slots::Wide(slots) => count_slots(&f.starts, slots, &docs, &mut counts),
+        Slots::Narrow(rows) => rows.count(&docs, &mut counts),
+        Slots::Wide(rows) => rows.count(&docs, &mut counts),
     }
     (f, counts)
 }
@@ -1070,18 +1125,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn narrow_and_wide_slots_count_the_same() {
-        // Three documents: slots [0, 5], [], [5, 700, 70000 (wide only)].
-        let starts = [0u32, 2, 2, 5];
-        let wide = [0u32, 5, 5, 700, 70_000];
-        let narrow = [0u16, 5, 5, 700, 4_464];
-        let docs = [0, 1, 2, 7]; // 7: past the end, ignored
-        let (mut a, mut b) = (vec![0u32; 70_001], vec![0u32; 70_001]);
-        count_slots(&starts, &wide, &docs, &mut a);
-        count_slots(&starts, &narrow, &docs, &mut b);
-        assert_eq!((a[0], a[5], a[700], a[70_000]), (1, 2, 1, 1));
-        assert_eq!((b[0], b[5], b[700], b[4_464]), (1, 2, 1, 1));
-        assert_eq!(a.iter().sum::<u32>(), 5);
-        assert_eq!(b.iter().sum::<u32>(), 5);
+    fn rows_count_every_slot_once_narrow_or_wide() {
+        // Document 0: two slots; 1: none; 2: more than a row holds (slot 7
+        // twice, 0..ROW+3); 3: exactly a row. Slot 20 is the pad.
+        let long: Vec<u32> = (0..ROW as u32 + 3).map(|i| i % 19).collect();
+        let exact: Vec<u32> = (0..ROW as u32).map(|i| i % 19).collect();
+        let per_doc = [vec![0, 5], vec![], long.clone(), exact.clone()];
+        let fill = |doc: u32, buf: &mut Vec<u32>| buf.extend(&per_doc[doc as usize]);
+        let narrow: Rows<u16> = Rows::build(4, 20, fill).unwrap_or_else(|| panic!("narrow rows"));
+        let wide: Rows<u32> = Rows::build(4, 20, fill).unwrap_or_else(|| panic!("wide rows"));
+        let docs = [0, 1, 2, 3, 9]; // 9: past the end, ignored
+        let mut expected = [0u32; 22];
+        for s in [0, 5].iter().chain(&long).chain(&exact) {
+            expected[*s as usize] += 1;
+        }
+        let (mut by_narrow, mut by_wide) = ([0u32; 22], [0u32; 22]);
+        narrow.count(&docs, &mut by_narrow);
+        wide.count(&docs, &mut by_wide);
+        assert_eq!(by_narrow[..20], expected[..20]);
+        assert_eq!(by_wide[..20], expected[..20]);
+        // A pad too large for two bytes makes no narrow rows.
+        assert!(Rows::<u16>::build(1, u32::from(u16::MAX), fill).is_none());
     }
 }
