@@ -42,7 +42,7 @@ fn facets_filters_and_sort() {
     let all = q(&store, "");
     assert_eq!(all.total as u64, store.num_docs());
     let techs = &all.facets["technology"];
-    let dynamo = techs.iter().find(|f| f.value == "DynamoDB").expect("DynamoDB facet");
+    let dynamo = techs.iter().find(|f| &*f.value == "DynamoDB").expect("DynamoDB facet");
     let vocab = Vocab::builtin().expect("vocab");
     let mut req = SearchRequest { page: 1, per_page: 50, access: Access::All, ..Default::default() };
     req.filters.insert("technology".into(), vec!["DynamoDB".into()]);
@@ -307,7 +307,7 @@ fn facet_counts_match_the_documents_across_segments() {
             want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         }
         want.truncate(50);
-        let got: Vec<(String, u64)> = all.facets[*dim].iter().map(|f| (f.value.clone(), f.count)).collect();
+        let got: Vec<(String, u64)> = all.facets[*dim].iter().map(|f| (f.value.to_string(), f.count)).collect();
         assert_eq!(got, want, "facet `{dim}`");
     }
 }
