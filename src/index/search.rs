@@ -1146,7 +1146,14 @@ mod tests {
         wide.count(&docs, &mut by_wide);
         assert_eq!(by_narrow[..20], expected[..20]);
         assert_eq!(by_wide[..20], expected[..20]);
-        // A pad too large for two bytes makes no narrow rows.
+        // A pad too large for two bytes makes no narrow rows; wide rows count
+        // slots past two bytes.
         assert!(Rows::<u16>::build(1, u32::from(u16::MAX), fill).is_none());
+        let big = [vec![0, 69_999, 69_999], vec![70_000 - 2]];
+        let wide: Rows<u32> =
+            Rows::build(2, 70_000, |doc, buf: &mut Vec<u32>| buf.extend(&big[doc as usize])).unwrap_or_else(|| panic!("wide rows"));
+        let mut counts = vec![0u32; 70_002];
+        wide.count(&[0, 1], &mut counts);
+        assert_eq!((counts[0], counts[69_998], counts[69_999], counts[..70_000].iter().sum::<u32>()), (1, 1, 2, 4));
     }
 }
