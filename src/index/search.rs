@@ -715,9 +715,11 @@ impl<S: Copy + PartialEq> Rows<S>
 where
     u32: From<S>,
 {
-    /// Add the slots of each of `docs` to `counts`, which has room for the pad and more slots.
-    fn count(&self, docs: &[tantivy::DocId], counts: &mut [u32]) {
+    /// The count of each slot over `docs`; the last two are the pad and
+    /// more slots, which no dimension reads.
+    fn count(&self, docs: &[tantivy::DocId]) -> Vec<u32> {
         let more_slot = u32::from(self.pad) + 1;
+        let mut counts = vec![0u32; more_slot as usize + 1];
         for (k, &doc) in docs.iter().enumerate() {
             if let Some(&next) = docs.get(k + PREFETCH_AHEAD) {
                 prefetch(&self.rows, next as usize * ROW);
@@ -729,9 +731,10 @@ where
                 }
             }
             if row.last().is_some_and(|&s| u32::from(s) == more_slot) {
-                self.count_more(doc, counts);
+                self.count_more(doc, &mut counts);
             }
         }
+        counts
     }
 
     /// Add the slots of `doc` past its row.
@@ -789,12 +792,12 @@ impl SegFacets {
                 buf.extend(column.term_ords(doc).map(|o| first.saturating_add(o as u32)));
             }
         };
-        let too_many = || tantivy::TantivyError::InternalError(format!("{pad} facet values in one segment"));
-        let slots = if pad < u32::from(u16::MAX) {
-            Slots::Narrow(Rows::build(seg.max_doc(), pad, slots_of).ok_or_else(too_many)?)
-        } else {
-            Slots::Wide(Rows::build(seg.max_doc(), pad, slots_of).ok_or_else(too_many)?)
-        };
+        // Two-byte slots when the pad and more slots fit in two bytes (`build`
+        // finds out before it reads a document).
+        let slots = Rows::build(seg.max_doc(), pad, &slots_of)
+            .map(Slots::Narrow)
+            .or_else(|| Rows::build(seg.max_doc(), pad, &slots_of).map(Slots::Wide))
+            .ok_or_else(|| tantivy::TantivyError::InternalError(format!("{pad} facet values in one segment")))?;
         Ok(SegFacets { segment: seg.segment_id(), names, base, slots })
     }
 
@@ -865,12 +868,10 @@ fn count_facets(matches: FacetMatches) -> FacetFruit {
 
 /// Count the facet slots of one segment's matches.
 fn count_segment((f, docs): (std::sync::Arc<SegFacets>, Vec<tantivy::DocId>)) -> SegCount {
-    // Room for the pad and more slots too (no dimension reads them).
-    let mut counts = vec![0u32; f.base.last().copied().unwrap_or(0) as usize + 2];
-    match &f.slots {
-        Slots::Narrow(rows) => rows.count(&docs, &mut counts),
-        Slots::Wide(rows) => rows.count(&docs, &mut counts),
-    }
+    let counts = match &f.slots {
+        Slots::Narrow(rows) => rows.count(&docs),
+        Slots::Wide(rows) => rows.count(&docs),
+    };
     (f, counts)
 }
 
@@ -1141,9 +1142,8 @@ mod tests {
         for s in [0, 5].iter().chain(&long).chain(&exact) {
             expected[*s as usize] += 1;
         }
-        let (mut by_narrow, mut by_wide) = ([0u32; 22], [0u32; 22]);
-        narrow.count(&docs, &mut by_narrow);
-        wide.count(&docs, &mut by_wide);
+        let (by_narrow, by_wide) = (narrow.count(&docs), wide.count(&docs));
+        assert_eq!(by_narrow.len(), 22);
         assert_eq!(by_narrow[..20], expected[..20]);
         assert_eq!(by_wide[..20], expected[..20]);
         // A pad too large for two bytes makes no narrow rows; wide rows count
@@ -1152,8 +1152,7 @@ mod tests {
         let big = [vec![0, 69_999, 69_999], vec![70_000 - 2]];
         let wide: Rows<u32> =
             Rows::build(2, 70_000, |doc, buf: &mut Vec<u32>| buf.extend(&big[doc as usize])).unwrap_or_else(|| panic!("wide rows"));
-        let mut counts = vec![0u32; 70_002];
-        wide.count(&[0, 1], &mut counts);
+        let counts = wide.count(&[0, 1]);
         assert_eq!((counts[0], counts[69_998], counts[69_999], counts[..70_000].iter().sum::<u32>()), (1, 1, 2, 4));
     }
 }
