@@ -248,7 +248,8 @@ pub fn search(
     if let Some(w) = &resp.warning {
         eprintln!("note: {w}");
     }
-    if resp.fuzzy {
+    // Said only when typo tolerance was not asked for with `word~`.
+    if resp.fuzzy && !req.q.contains('~') {
         writeln!(out, "No exact matches; showing similar spellings.")?;
     }
     writeln!(out, "{} CoE{} found", resp.total, if resp.total == 1 { "" } else { "s" })?;

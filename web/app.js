@@ -361,8 +361,10 @@ PAGES.search = (main) => {
       const total = r.total || 0; const per = r.per_page || PER_PAGE; const page = r.page || st.page;
       const pages = Math.ceil(total / per);
       count.textContent = total ? `${plural(total, 'result')}${pages > 1 ? ` · page ${page} of ${pages}` : ''}` : 'No results';
-      notice.hidden = !r.fuzzy;
-      notice.textContent = r.fuzzy ? `No exact matches for “${st.q}”. Showing results for similar spellings.` : '';
+      // Only when typo tolerance was not asked for with `word~`.
+      const guessed = r.fuzzy && !st.q.includes('~');
+      notice.hidden = !guessed;
+      notice.textContent = guessed ? `No exact matches for “${st.q}”. Showing results for similar spellings.` : '';
       renderFacets(r.facets);
       results.replaceChildren(...(r.hits || []).map(hitItem));
       body.replaceChildren(results);

@@ -224,6 +224,30 @@ fn query_error(e: tantivy::TantivyError) -> Error {
     }
 }
 
+/// Takes out the typo-tolerance marks of `word~` (and `word~1`, `word~2`),
+/// which ask for the query to be run fuzzy. tantivy's grammar would drop a
+/// bare `~` and read `~N` after a word as a phrase slop, so `kuberntes~`
+/// would match nothing. A `~` after a quoted phrase is its slop and stays.
+fn fuzzy_marks(q: &str) -> (std::borrow::Cow<'_, str>, bool) {
+    let mut out = String::with_capacity(q.len());
+    let (mut quoted, mut marked, mut prev) = (false, false, ' ');
+    let mut chars = q.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == '~' && !quoted && (prev.is_alphanumeric() || prev == '_') {
+            marked = true;
+            while chars.next_if(char::is_ascii_digit).is_some() {}
+            prev = ' ';
+            continue;
+        }
+        out.push(c);
+        prev = c;
+    }
+    if marked { (out.into(), true) } else { (q.into(), false) }
+}
+
 fn has_syntax(q: &str) -> bool {
     q.contains(':') || q.contains('"') || q.contains('~') || q.contains('*') || q.contains('(') || q.contains('[') || q.contains('^')
 }
@@ -357,9 +381,10 @@ impl Store {
             clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
             Box::new(BooleanQuery::new(clauses))
         };
-        let (text, warning) = self.text_query(&req.q, vocab, req.fuzzy)?;
+        let (q, marked) = fuzzy_marks(&req.q);
+        let mut fuzzy = req.fuzzy || marked;
+        let (text, warning) = self.text_query(&q, vocab, fuzzy)?;
         let mut query = build(text.box_clone());
-        let mut fuzzy = req.fuzzy;
         // Count, the matches of each segment (for facet counts) and (by
         // relevance) the page, in one pass over the matches.
         let one_pass = req.sort == Sort::Relevance;
@@ -374,7 +399,7 @@ impl Store {
         };
         let (mut total, mut matches, mut page_hits) = pass(&*query)?;
         if total == 0 && !fuzzy && !req.q.trim().is_empty() && !has_syntax(&req.q) {
-            let (ft, _) = self.text_query(&req.q, vocab, true)?;
+            let (ft, _) = self.text_query(&q, vocab, true)?;
             let fq = build(ft);
             let (n, ff, ph) = pass(&*fq)?;
             if n > 0 {
@@ -1154,5 +1179,19 @@ mod tests {
             Rows::build(2, 70_000, |doc, buf: &mut Vec<u32>| buf.extend(&big[doc as usize])).unwrap_or_else(|| panic!("wide rows"));
         let counts = wide.count(&[0, 1]);
         assert_eq!((counts[0], counts[69_998], counts[69_999], counts[..70_000].iter().sum::<u32>()), (1, 1, 2, 4));
+    }
+
+    #[test]
+    fn fuzzy_marks_come_off_words_not_phrases() {
+        let marks = |q: &str| {
+            let (text, marked) = fuzzy_marks(q);
+            (text.into_owned(), marked)
+        };
+        assert_eq!(marks("kuberntes~"), ("kuberntes".into(), true));
+        assert_eq!(marks("title:throtling~2 dns"), ("title:throtling dns".into(), true));
+        assert_eq!(marks("\"connection pool\"~2"), ("\"connection pool\"~2".into(), false));
+        assert_eq!(marks("\"a~ b\" c"), ("\"a~ b\" c".into(), false));
+        assert_eq!(marks("~ alone"), ("~ alone".into(), false));
+        assert_eq!(marks("throttling"), ("throttling".into(), false));
     }
 }

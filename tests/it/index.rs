@@ -85,6 +85,12 @@ fn typo_tolerance_and_bad_queries() {
     let (_d, store, _) = index_of("examples", &examples());
     let r = q(&store, "kuberntes");
     assert!(r.fuzzy && r.total > 0);
+    // Regression: `word~` was documented as typo-tolerant, but tantivy's
+    // grammar dropped the `~` and the misspelling matched nothing.
+    let marked = q(&store, "kuberntes~");
+    assert!(marked.fuzzy && marked.total == r.total, "{marked:?}");
+    let marked_in_field = q(&store, "title:dynamdb~1");
+    assert!(marked_in_field.fuzzy && marked_in_field.total > 0);
     let vocab = Vocab::builtin().expect("vocab");
     let deep = "(".repeat(1000) + "x";
     let err = store.search(&SearchRequest { q: deep, page: 1, per_page: 10, ..Default::default() }, Some(&vocab));
