@@ -2,18 +2,20 @@
 //! heading (sub-groups such as `### Process` kept), with owner, due date,
 //! severity, status and link read from columns or inline text.
 
+use super::capped::Capped;
 use super::dates;
 use super::markdown::{Block, BlockKind, RawSection};
 use crate::model::{ActionItem, ActionStatus};
 use regex::Regex;
 use std::sync::LazyLock;
 
-static OWNER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:owner|owned by|assignee|assigned to|responsible|dri)\s*[:=]?\s*(@?[A-Za-z0-9][\w .&/-]{0,40}?)\s*(?:[,;)\]|]|$|\s+(?:due|by|eta|priority|severity|sev|p[0-4])\b)")
-        .expect("owner regex compiles")
-});
-static HANDLE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[\s(])@([A-Za-z0-9][\w-]{1,38}(?:/[\w-]+)?)").expect("handle regex compiles"));
+// Bounded repeats of Unicode classes: see `Capped`. A group's cap is one
+// character for each of its fixed parts plus its repeat's bound.
+static OWNER_RE: Capped = Capped::new(
+    r"(?i)\b(?:owner|owned by|assignee|assigned to|responsible|dri)\s*[:=]?\s*(@?[A-Za-z0-9][\w .&/-]{0,40}?)\s*(?:[,;)\]|]|$|\s+(?:due|by|eta|priority|severity|sev|p[0-4])\b)",
+    &[(1, 41)],
+);
+static HANDLE_RE: Capped = Capped::new(r"(?:^|[\s(])@([A-Za-z0-9][\w-]{1,38}(?:/[\w-]+)?)", &[(1, 39)]);
 static DUE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:due(?:\s+date)?|deadline|eta|target(?:\s+date)?|by)\s*[:=]?\s*([^,;)\]|]{4,30})").expect("due regex compiles")
 });
@@ -21,10 +23,10 @@ static SEV_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:(?:severity|priority|sev|pri)\s*[:=]?\s*(critical|high|medium|low|p[0-4]|sev[- ]?[0-5]|[0-5])\b|(p[0-4]|sev[- ]?[0-5])\b)")
         .expect("severity regex compiles")
 });
-static STATUS_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\bstatus\s*[:=]\s*([a-z][\w' -]{1,20})|[(\[]\s*(done|completed?|closed|fixed|resolved|merged|in progress|open|todo|won'?t (?:do|fix)|wontfix|not doing|cancell?ed|declined|dropped)\s*(?:[)\]]|[:—–-])|(✅|✔|☑))")
-        .expect("status regex compiles")
-});
+static STATUS_RE: Capped = Capped::new(
+    r"(?i)(?:\bstatus\s*[:=]\s*([a-z][\w' -]{1,20})|[(\[]\s*(done|completed?|closed|fixed|resolved|merged|in progress|open|todo|won'?t (?:do|fix)|wontfix|not doing|cancell?ed|declined|dropped)\s*(?:[)\]]|[:—–-])|(✅|✔|☑))",
+    &[(1, 21)],
+);
 static TICKET_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b").expect("ticket regex compiles"));
 
 /// Normalise a status word.
@@ -291,6 +293,18 @@ mod tests {
         assert_eq!(items[1].status, ActionStatus::Done);
         assert_eq!(items[1].title, "Raise table capacity");
         assert_eq!(items[1].link.as_deref(), Some("https://x/12"));
+    }
+
+    #[test]
+    fn inline_meta_past_a_bound_reads_as_the_bounded_pattern_does() {
+        let long = "the platform reliability and infrastructure operations group at large";
+        let handle = "h".repeat(45);
+        let items =
+            run(&format!("## Action Items\n\n- [ ] Fix paging (owner: {long}; assigned to @sre-team)\n- [ ] Fix alerts @{handle}\n"));
+        // The first owner runs past 40 characters: the next one is taken.
+        assert_eq!(items[0].owner.as_deref(), Some("@sre-team"));
+        // A handle is cut at 39 characters, as the bounded repeat cuts it.
+        assert_eq!(items[1].owner, Some(format!("@{}", &handle[..39])));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! a broken document yields what could be read plus diagnostics, never an error.
 
 pub mod actions;
+pub mod capped;
 pub mod dates;
 pub mod frontmatter;
 pub mod markdown;
