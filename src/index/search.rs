@@ -224,8 +224,8 @@ fn query_error(e: tantivy::TantivyError) -> Error {
     }
 }
 
-/// Takes out the typo-tolerance marks of `word~` (and `word~1`, `word~2`),
-/// which ask for the query to be run fuzzy. tantivy's grammar would drop a
+/// Takes out the typo-tolerance marks of `word~` (and `word~N`, read the
+/// same: one edit), which ask for the query to be run fuzzy. tantivy's grammar would drop a
 /// bare `~` and read `~N` after a word as a phrase slop, so `kuberntes~`
 /// would match nothing. A `~` after a quoted phrase is its slop and stays.
 fn fuzzy_marks(q: &str) -> (std::borrow::Cow<'_, str>, bool) {

@@ -9,8 +9,10 @@ use crate::model::{ActionItem, ActionStatus};
 use regex::Regex;
 use std::sync::LazyLock;
 
-// Bounded repeats of Unicode classes: see `Capped`. A group's cap is one
-// character for each of its fixed parts plus its repeat's bound.
+// Bounded repeats of Unicode classes: see `Capped`. A group's cap is its
+// repeat's bound plus the characters the group always holds besides it
+// (optional parts such as `@?` not counted: a longer match goes to the exact
+// pattern).
 static OWNER_RE: Capped = Capped::new(
     r"(?i)\b(?:owner|owned by|assignee|assigned to|responsible|dri)\s*[:=]?\s*(@?[A-Za-z0-9][\w .&/-]{0,40}?)\s*(?:[,;)\]|]|$|\s+(?:due|by|eta|priority|severity|sev|p[0-4])\b)",
     &[(1, 41)],
@@ -299,12 +301,15 @@ mod tests {
     fn inline_meta_past_a_bound_reads_as_the_bounded_pattern_does() {
         let long = "the platform reliability and infrastructure operations group at large";
         let handle = "h".repeat(45);
-        let items =
-            run(&format!("## Action Items\n\n- [ ] Fix paging (owner: {long}; assigned to @sre-team)\n- [ ] Fix alerts @{handle}\n"));
+        let items = run(&format!(
+            "## Action Items\n\n- [ ] Fix paging (owner: {long}; assigned to @sre-team)\n- [ ] Fix alerts @{handle}\n- [ ] Fix docs (status: done after the second rollout finished)\n"
+        ));
         // The first owner runs past 40 characters: the next one is taken.
         assert_eq!(items[0].owner.as_deref(), Some("@sre-team"));
         // A handle is cut at 39 characters, as the bounded repeat cuts it.
         assert_eq!(items[1].owner, Some(format!("@{}", &handle[..39])));
+        // A status word read from its first 21 characters.
+        assert_eq!(items[2].status, ActionStatus::Done);
     }
 
     #[test]
