@@ -225,10 +225,14 @@ fn query_error(e: tantivy::TantivyError) -> Error {
 }
 
 /// Takes out the typo-tolerance marks of `word~` (and `word~N`, read the
-/// same: one edit), which ask for the query to be run fuzzy. tantivy's grammar would drop a
-/// bare `~` and read `~N` after a word as a phrase slop, so `kuberntes~`
-/// would match nothing. A `~` after a quoted phrase is its slop and stays.
+/// same: one edit), which ask for the query to be run fuzzy. tantivy's
+/// grammar would drop a bare `~` and read `~N` after a word as a phrase
+/// slop, so `kuberntes~` would match nothing. A `~` after a quoted phrase is
+/// its slop and stays. A query without `~` is returned as it is, unscanned.
 fn fuzzy_marks(q: &str) -> (std::borrow::Cow<'_, str>, bool) {
+    if !q.contains('~') {
+        return (q.into(), false);
+    }
     let mut out = String::with_capacity(q.len());
     let (mut quoted, mut marked, mut prev) = (false, false, ' ');
     let mut chars = q.chars().peekable();
