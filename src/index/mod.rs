@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use schema::Fields;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tantivy::schema::{Facet, Field, Term};
+use tantivy::schema::{Facet, Field, Term, Value};
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 /// Decompressed doc-store blocks kept per segment (Tantivy's default is 100).
@@ -254,8 +254,10 @@ pub struct Store {
     pub reader: IndexReader,
     /// Field handles.
     pub fields: Fields,
-    /// Default search fields and boosts.
-    pub boosts: Vec<(Field, f32)>,
+    /// The weighted fields and how many times their values count in
+    /// `body`, the field a query searches when it names none (see
+    /// [`Store::to_document`]).
+    pub weights: Vec<(Field, u32)>,
     /// First-seen dates of every id ever indexed (they outlive a rebuild),
     /// by a 64-bit hash of the id, read from `first_seen.log` the first time
     /// a batch stages more than a few ids the index does not hold (see
@@ -357,18 +359,18 @@ impl Store {
         let pool = if search_threads() > 1 { Some(tantivy::Executor::multi_thread(search_threads(), "coe-search-")?) } else { None };
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::Manual).doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS).try_into()?;
-        let boosts = decl
+        let weights = decl
             .field
             .iter()
-            .filter_map(|f| f.boost.map(|b| (f, b)))
-            .filter_map(|(f, b)| index.schema().get_field(&f.name).ok().map(|h| (h, b)))
+            .filter_map(|f| f.weight.map(|w| (f, w)))
+            .filter_map(|(f, w)| index.schema().get_field(&f.name).ok().map(|h| (h, w)))
             .collect();
         Ok(Store {
             dir: dir.to_path_buf(),
             index,
             reader,
             fields,
-            boosts,
+            weights,
             first_seen: Mutex::new(None),
             facet_cache: Mutex::default(),
             facet_merge: Mutex::default(),
@@ -721,6 +723,8 @@ impl Store {
             t.add_text(f.root_cause, rc);
         }
         let mut body = String::with_capacity(u.raw.len());
+        // Whole sections added to a field (they count once, see below).
+        let mut sectioned: Vec<(Field, &str)> = Vec::new();
         for s in &d.sections {
             if !s.heading.is_empty() && s.kind != "preamble" {
                 body.push_str(&s.heading);
@@ -740,6 +744,7 @@ impl Store {
             };
             if let Some(field) = target {
                 t.add_text(field, &s.text);
+                sectioned.push((field, s.text.as_str()));
             }
         }
         t.add_text(f.body, &body);
@@ -790,6 +795,25 @@ impl Store {
             t.add_text(f.meta, &json);
         }
         t.add_text(f.raw, &u.raw);
+        // The weighted fields' values again, into `body` (after the stored
+        // fields readers take first), until each counts `weight` times
+        // there; once fewer when the section text holds it already. Whole
+        // sections (a Root Cause section in `root_cause`) count once: their
+        // extracted sentences carry the weight, at a fraction of the text.
+        let mut copies: Vec<String> = Vec::new();
+        for &(field, weight) in &self.weights {
+            for v in t.get_all(field).filter_map(|v| v.as_str()).filter(|v| !v.trim().is_empty()) {
+                if let Some(i) = sectioned.iter().position(|&(g, s)| g == field && s == v) {
+                    sectioned.swap_remove(i);
+                    continue;
+                }
+                let held = memchr::memmem::find(body.as_bytes(), v.as_bytes()).is_some();
+                copies.extend((u32::from(held)..weight).map(|_| v.to_string()));
+            }
+        }
+        for c in copies {
+            t.add_text(f.body, c);
+        }
         t
     }
 
@@ -916,6 +940,10 @@ mod tests {
     /// A result list reads only the first two stored fields of a document
     /// ([`Leading`]), so they must be `hit` and `body`, then `meta` and `raw`
     /// (the model and the Markdown); storing any other field breaks that.
+    /// After them come the weighted fields' copies in `body`: each value
+    /// counts `weight` times there (title 3, summary and root cause 2,
+    /// technology 2), the section text's own copy included, and a whole
+    /// section counts once.
     #[test]
     fn stored_fields_come_in_the_order_readers_take_them() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -927,12 +955,15 @@ mod tests {
         let doc = crate::parse::parse(input, &vocab);
         let upsert = Upsert { doc, raw: raw.to_string(), file: FileState::default(), replaces: None };
         let schema = store.index.schema();
-        let stored: Vec<&str> = store
-            .to_document(&upsert)
-            .field_values()
-            .filter(|(f, _)| schema.get_field_entry(*f).is_stored())
-            .map(|(f, _)| schema.get_field_name(f))
-            .collect();
-        assert_eq!(stored, ["hit", "body", "meta", "raw"]);
+        let tdoc = store.to_document(&upsert);
+        let stored: Vec<&str> =
+            tdoc.field_values().filter(|(f, _)| schema.get_field_entry(*f).is_stored()).map(|(f, _)| schema.get_field_name(f)).collect();
+        assert_eq!(stored[..4], ["hit", "body", "meta", "raw"]);
+        let mut copies: Vec<&str> = tdoc.get_all(store.fields.body).skip(1).filter_map(|v| v.as_str()).collect();
+        copies.sort_unstable();
+        // The summary, the root-cause sentence and the technology are in the
+        // section text once already, the title is not; the Root Cause
+        // section itself (also in `root_cause`) gets no copy.
+        assert_eq!(copies, ["Cache outage", "Cache outage", "Cache outage", "No eviction policy.", "Redis", "Redis ran out of memory."]);
     }
 }

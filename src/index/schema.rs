@@ -30,9 +30,11 @@ pub struct FieldDecl {
     /// A fast (columnar) field.
     #[serde(default)]
     pub fast: bool,
-    /// Weight in the default search fields.
+    /// How many times the field's text counts in `body`, the field a query
+    /// searches when it names none (see `Store::to_document`); unweighted
+    /// fields are searched only when a query names them.
     #[serde(default)]
-    pub boost: Option<f32>,
+    pub weight: Option<u32>,
     /// What the field is for.
     #[serde(default)]
     pub description: Option<String>,
@@ -198,6 +200,13 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
 pub fn build(decl: &SchemaDecl) -> Result<Schema, String> {
     let mut b = Schema::builder();
     for f in &decl.field {
+        match f.weight {
+            Some(_) if f.name == "body" => return Err("field `body`: the weighted fields' copies go into it; it takes no weight".into()),
+            Some(w) if f.kind != "text" || w == 0 => {
+                return Err(format!("field `{}`: a weight (here {w}) is a count of at least 1, on a text field", f.name));
+            }
+            _ => {}
+        }
         match f.kind.as_str() {
             "string" => {
                 let mut o = TextOptions::default()

@@ -1,4 +1,4 @@
-//! Search over the index: query parsing (boosted fields, phrases, section
+//! Search over the index: query parsing (weighted text, phrases, section
 //! scopes, lenient fallback, typo tolerance), facet filters, date ranges,
 //! sorting, pagination, snippets, facet counts; plus detail, similar,
 //! action items and stats reads.
@@ -257,13 +257,22 @@ fn has_syntax(q: &str) -> bool {
 }
 
 impl Store {
+    /// The query parser: a word without a field name searches `body`, which
+    /// holds the weighted fields too (see `index-schema/schema.toml`). Typo
+    /// tolerance covers every field of words (`title:dynamdb~`), not the
+    /// whole-value ones (`technology:`).
     fn parser(&self, fuzzy: bool) -> QueryParser {
-        let fields: Vec<_> = self.boosts.iter().map(|(f, _)| *f).collect();
-        let mut p = QueryParser::for_index(&self.index, fields);
-        for (f, b) in &self.boosts {
-            p.set_field_boost(*f, *b);
-            if fuzzy && *f != self.fields.technology {
-                p.set_field_fuzzy(*f, false, 1, true);
+        let mut p = QueryParser::for_index(&self.index, vec![self.fields.body]);
+        if fuzzy {
+            let schema = self.index.schema();
+            for (field, entry) in schema.fields() {
+                let words = match entry.field_type() {
+                    tantivy::schema::FieldType::Str(o) => o.get_indexing_options().is_some_and(|i| i.tokenizer() == "coe"),
+                    _ => false,
+                };
+                if words {
+                    p.set_field_fuzzy(field, false, 1, true);
+                }
             }
         }
         p
@@ -696,25 +705,28 @@ const ROW: usize = 16;
 /// [`ROW`] adds with no branch on its length and no index to look up first
 /// (both cost more than the adds: a match's length mispredicts).
 struct Rows<S> {
-    /// `ROW` slots per document. Unused ones hold the pad slot, and a
-    /// document with more than `ROW` values ends its row with the more slot
-    /// and has the rest in `more`; both are counters past the real ones.
+    /// `ROW` slots per document. An unused place `i` of a row holds pad
+    /// slot `pad + i`, and a document with more than `ROW` values ends its
+    /// row with the more slot and has the rest in `more`; both are counters
+    /// past the real ones. A pad slot per place keeps the adds of one row
+    /// on distinct counters: adds to one counter wait for each other.
     rows: Vec<S>,
     /// The documents with more than `ROW` values, sorted, and where the
     /// rest of their slots start in `more` (one entry past the last).
     over: Vec<(tantivy::DocId, u32)>,
     more: Vec<S>,
-    /// The pad slot; the more slot is the one after it.
-    pad: S,
+    /// The more slot (`pad + ROW`), the last counter.
+    more_slot: S,
 }
 
 impl<S: Copy + TryFrom<u32>> Rows<S> {
     /// The rows of documents `0..docs`; `slots_of(doc, buf)` fills `buf`
-    /// with a document's slots, all below `pad`. `None` when `pad + 1`
+    /// with a document's slots, all below `pad`. `None` when `pad + ROW`
     /// does not fit in `S`.
     fn build(docs: u32, pad: u32, mut slots_of: impl FnMut(u32, &mut Vec<u32>)) -> Option<Rows<S>> {
         let slot = |s: u32| S::try_from(s).ok();
-        let (pad_slot, more_slot) = (slot(pad)?, slot(pad.checked_add(1)?)?);
+        let pads: Vec<S> = (0..ROW as u32).map(|i| slot(pad.checked_add(i)?)).collect::<Option<_>>()?;
+        let more_slot = slot(pad.checked_add(ROW as u32)?)?;
         let mut rows = Vec::with_capacity(docs as usize * ROW);
         let (mut over, mut more) = (Vec::new(), Vec::new());
         let mut buf = Vec::new();
@@ -733,10 +745,11 @@ impl<S: Copy + TryFrom<u32>> Rows<S> {
                     more.push(slot(s)?);
                 }
             }
-            rows.resize(start + ROW, pad_slot);
+            let used = rows.len() - start;
+            rows.extend_from_slice(pads.get(used..).unwrap_or_default());
         }
         over.push((tantivy::DocId::MAX, more.len() as u32));
-        Some(Rows { rows, over, more, pad: pad_slot })
+        Some(Rows { rows, over, more, more_slot })
     }
 }
 
@@ -744,11 +757,13 @@ impl<S: Copy + PartialEq> Rows<S>
 where
     u32: From<S>,
 {
-    /// The count of each slot over `docs`; the last two are the pad and
-    /// more slots, which no dimension reads.
+    /// The count of each slot over `docs`; the last `ROW + 1` are the pad
+    /// and more slots, which no dimension reads.
     fn count(&self, docs: &[tantivy::DocId]) -> Vec<u32> {
-        let more_slot = u32::from(self.pad) + 1;
+        let more_slot = u32::from(self.more_slot);
         let mut counts = vec![0u32; more_slot as usize + 1];
+        // Where the next document with more slots is looked for in `over`.
+        let mut over_from = 0;
         for (k, &doc) in docs.iter().enumerate() {
             if let Some(&next) = docs.get(k + PREFETCH_AHEAD) {
                 prefetch(&self.rows, next as usize * ROW);
@@ -760,21 +775,31 @@ where
                 }
             }
             if row.last().is_some_and(|&s| u32::from(s) == more_slot) {
-                self.count_more(doc, &mut counts);
+                over_from = self.count_more(doc, over_from, &mut counts);
             }
         }
         counts
     }
 
-    /// Add the slots of `doc` past its row.
-    fn count_more(&self, doc: tantivy::DocId, counts: &mut [u32]) {
-        let Ok(i) = self.over.binary_search_by_key(&doc, |&(d, _)| d) else { return };
-        let (Some(&(_, a)), Some(&(_, b))) = (self.over.get(i), self.over.get(i + 1)) else { return };
+    /// Add the slots of `doc` past its row; its entry in `over` is at or
+    /// after `from` (matches come in document order). Returns where to look
+    /// for the next document's.
+    fn count_more(&self, doc: tantivy::DocId, from: usize, counts: &mut [u32]) -> usize {
+        // Gallop from `from`: nearby entries, and no search over the whole list.
+        let rest = self.over.get(from..).unwrap_or_default();
+        let mut end = 1;
+        while end < rest.len() && rest.get(end - 1).is_some_and(|&(d, _)| d < doc) {
+            end *= 2;
+        }
+        let Ok(k) = rest.get(..end.min(rest.len())).unwrap_or_default().binary_search_by_key(&doc, |&(d, _)| d) else { return from };
+        let i = from + k;
+        let (Some(&(_, a)), Some(&(_, b))) = (self.over.get(i), self.over.get(i + 1)) else { return from };
         for &slot in self.more.get(a as usize..b as usize).unwrap_or_default() {
             if let Some(c) = counts.get_mut(u32::from(slot) as usize) {
                 *c += 1;
             }
         }
+        i + 1
     }
 }
 
@@ -1159,20 +1184,23 @@ mod tests {
     #[test]
     fn rows_count_every_slot_once_narrow_or_wide() {
         // Document 0: two slots; 1: none; 2: more than a row holds (slot 7
-        // twice, 0..ROW+3); 3: exactly a row. Slot 20 is the pad.
+        // twice, 0..ROW+3); 3: exactly a row. Slots from 20 are the pads.
         let long: Vec<u32> = (0..ROW as u32 + 3).map(|i| i % 19).collect();
         let exact: Vec<u32> = (0..ROW as u32).map(|i| i % 19).collect();
-        let per_doc = [vec![0, 5], vec![], long.clone(), exact.clone()];
+        // Document 4 has more than a row holds too: the second document
+        // with more slots is found past the first.
+        let per_doc = [vec![0, 5], vec![], long.clone(), exact.clone(), long.clone()];
         let fill = |doc: u32, buf: &mut Vec<u32>| buf.extend(&per_doc[doc as usize]);
-        let narrow: Rows<u16> = Rows::build(4, 20, fill).unwrap_or_else(|| panic!("narrow rows"));
-        let wide: Rows<u32> = Rows::build(4, 20, fill).unwrap_or_else(|| panic!("wide rows"));
-        let docs = [0, 1, 2, 3, 9]; // 9: past the end, ignored
-        let mut expected = [0u32; 22];
-        for s in [0, 5].iter().chain(&long).chain(&exact) {
+        let narrow: Rows<u16> = Rows::build(5, 20, fill).unwrap_or_else(|| panic!("narrow rows"));
+        let wide: Rows<u32> = Rows::build(5, 20, fill).unwrap_or_else(|| panic!("wide rows"));
+        let docs = [0, 1, 2, 3, 4, 9]; // 9: past the end, ignored
+        let mut expected = [0u32; 20];
+        for s in [0, 5].iter().chain(&long).chain(&exact).chain(&long) {
             expected[*s as usize] += 1;
         }
         let (by_narrow, by_wide) = (narrow.count(&docs), wide.count(&docs));
-        assert_eq!(by_narrow.len(), 22);
+        // The real slots, a pad slot per place in a row, and the more slot.
+        assert_eq!(by_narrow.len(), 20 + ROW + 1);
         assert_eq!(by_narrow[..20], expected[..20]);
         assert_eq!(by_wide[..20], expected[..20]);
         // A pad too large for two bytes makes no narrow rows; wide rows count

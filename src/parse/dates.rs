@@ -115,11 +115,12 @@ fn plausible_year(y: i32) -> bool {
     (1970..=2100).contains(&y)
 }
 
-/// Every date in `text`, in order. `year` fills in dates written without one.
-pub fn find_dates(text: &str, year: Option<i32>) -> Vec<(NaiveDate, usize, usize)> {
-    let mut out = Vec::new();
-    for c in DATE_RE.captures_iter(text) {
-        let Some(whole) = c.get(0) else { continue };
+/// Every date in `text` (with where it starts and ends), in order, found
+/// one at a time: a caller after the first stops the search there. `year`
+/// fills in dates written without one.
+pub fn dates(text: &str, year: Option<i32>) -> impl Iterator<Item = (NaiveDate, usize, usize)> + '_ {
+    DATE_RE.captures_iter(text).filter_map(move |c| {
+        let whole = c.get(0)?;
         let num = |name: &str| c.name(name).and_then(|m| m.as_str().parse::<i32>().ok());
         let date = if let Some(y) = num("iy") {
             let (m, d) = (num("im").unwrap_or(0), num("id").unwrap_or(0));
@@ -145,16 +146,13 @@ pub fn find_dates(text: &str, year: Option<i32>) -> Vec<(NaiveDate, usize, usize
         } else {
             None
         };
-        if let Some(d) = date {
-            out.push((d, whole.start(), whole.end()));
-        }
-    }
-    out
+        date.map(|d| (d, whole.start(), whole.end()))
+    })
 }
 
 /// The first date in `text`.
 pub fn first_date(text: &str, year: Option<i32>) -> Option<NaiveDate> {
-    find_dates(text, year).into_iter().next().map(|(d, _, _)| d)
+    dates(text, year).next().map(|(d, _, _)| d)
 }
 
 /// The first time of day in `text`, with the zone written right after it.
@@ -204,7 +202,8 @@ pub fn leading_datetime(text: &str, window: usize, year: Option<i32>) -> Option<
     {
         return Some(Found { date: Some(dt.date()), time: Some(dt.time()), tz, start: s, end: e });
     }
-    let date = find_dates(text, year).into_iter().find(|(_, s, _)| *s <= window);
+    // Dates come in order: only the first can start within the window.
+    let date = dates(text, year).next().filter(|(_, s, _)| *s <= window);
     let time = find_time(text).filter(|(_, _, s, _)| *s <= window || date.is_some_and(|(_, _, de)| *s <= de + 12));
     match (date, time) {
         (None, None) => None,
