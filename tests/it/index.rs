@@ -80,6 +80,27 @@ fn facets_filters_and_sort() {
     assert!(ranged.total > 0 && ranged.hits.iter().all(|h| h.date.as_deref().is_some_and(|d| d >= "2026-01-01")));
 }
 
+/// Facet counts agree whether the matches are counted on a search thread
+/// (2,000 or more) or on the searching one (fewer).
+#[test]
+fn facet_counts_agree_for_many_matches_and_few() {
+    let tree = tempfile::tempdir().expect("tempdir");
+    for n in 0..2_400 {
+        let extra = if n % 3 == 0 { " Redis evicted keys." } else { "" };
+        let text = format!("# Lag {n}\n\n## Summary\n\nKafka consumers fell behind.{extra}\n\n## Root cause\n\nA slow disk.\n");
+        std::fs::write(tree.path().join(format!("lag-{n}.md")), text).expect("write");
+    }
+    let (_d, store, report) = index_of("many", tree.path());
+    assert_eq!(report.added, 2_400);
+    let count = |r: &coe_kb::index::search::SearchResponse, tech: &str| {
+        r.facets["technology"].iter().find(|f| &*f.value == tech).map_or(0, |f| f.count)
+    };
+    let many = q(&store, "kafka");
+    assert_eq!((many.total, count(&many, "Kafka"), count(&many, "Redis")), (2_400, 2_400, 800));
+    let few = q(&store, "redis");
+    assert_eq!((few.total, count(&few, "Kafka"), count(&few, "Redis")), (800, 800, 800));
+}
+
 #[test]
 fn typo_tolerance_and_bad_queries() {
     let (_d, store, _) = index_of("examples", &examples());
