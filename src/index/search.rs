@@ -708,28 +708,25 @@ const ROW: usize = 16;
 /// [`ROW`] adds with no branch on its length and no index to look up first
 /// (both cost more than the adds: a match's length mispredicts).
 struct Rows<S> {
-    /// `ROW` slots per document. An unused place `i` of a row holds pad
-    /// slot `pad + i`, and a document with more than `ROW` values ends its
-    /// row with the more slot and has the rest in `more`; both are counters
-    /// past the real ones. A pad slot per place keeps the adds of one row
-    /// on distinct counters: adds to one counter wait for each other.
+    /// `ROW` slots per document. Unused ones hold the pad slot, and a
+    /// document with more than `ROW` values ends its row with the more slot
+    /// and has the rest in `more`; both are counters past the real ones.
     rows: Vec<S>,
     /// The documents with more than `ROW` values, sorted, and where the
     /// rest of their slots start in `more` (one entry past the last).
     over: Vec<(tantivy::DocId, u32)>,
     more: Vec<S>,
-    /// The more slot (`pad + ROW`), the last counter.
-    more_slot: S,
+    /// The pad slot; the more slot is the one after it.
+    pad: S,
 }
 
 impl<S: Copy + TryFrom<u32>> Rows<S> {
     /// The rows of documents `0..docs`; `slots_of(doc, buf)` fills `buf`
-    /// with a document's slots, all below `pad`. `None` when `pad + ROW`
+    /// with a document's slots, all below `pad`. `None` when `pad + 1`
     /// does not fit in `S`.
     fn build(docs: u32, pad: u32, mut slots_of: impl FnMut(u32, &mut Vec<u32>)) -> Option<Rows<S>> {
         let slot = |s: u32| S::try_from(s).ok();
-        let pads: Vec<S> = (0..ROW as u32).map(|i| slot(pad.checked_add(i)?)).collect::<Option<_>>()?;
-        let more_slot = slot(pad.checked_add(ROW as u32)?)?;
+        let (pad_slot, more_slot) = (slot(pad)?, slot(pad.checked_add(1)?)?);
         let mut rows = Vec::with_capacity(docs as usize * ROW);
         let (mut over, mut more) = (Vec::new(), Vec::new());
         let mut buf = Vec::new();
@@ -748,11 +745,10 @@ impl<S: Copy + TryFrom<u32>> Rows<S> {
                     more.push(slot(s)?);
                 }
             }
-            let used = rows.len() - start;
-            rows.extend_from_slice(pads.get(used..).unwrap_or_default());
+            rows.resize(start + ROW, pad_slot);
         }
         over.push((tantivy::DocId::MAX, more.len() as u32));
-        Some(Rows { rows, over, more, more_slot })
+        Some(Rows { rows, over, more, pad: pad_slot })
     }
 }
 
@@ -760,10 +756,10 @@ impl<S: Copy + PartialEq> Rows<S>
 where
     u32: From<S>,
 {
-    /// The count of each slot over `docs`; the last `ROW + 1` are the pad
-    /// and more slots, which no dimension reads.
+    /// The count of each slot over `docs`; the last two are the pad and
+    /// more slots, which no dimension reads.
     fn count(&self, docs: &[tantivy::DocId]) -> Vec<u32> {
-        let more_slot = u32::from(self.more_slot);
+        let more_slot = u32::from(self.pad) + 1;
         let mut counts = vec![0u32; more_slot as usize + 1];
         // Where the next document with more slots is looked for in `over`.
         let mut over_from = 0;
@@ -1193,7 +1189,7 @@ mod tests {
     #[test]
     fn rows_count_every_slot_once_narrow_or_wide() {
         // Document 0: two slots; 1: none; 2: more than a row holds (slot 7
-        // twice, 0..ROW+3); 3: exactly a row. Slots from 20 are the pads.
+        // twice, 0..ROW+3); 3: exactly a row. Slot 20 is the pad.
         let long: Vec<u32> = (0..ROW as u32 + 3).map(|i| i % 19).collect();
         let exact: Vec<u32> = (0..ROW as u32).map(|i| i % 19).collect();
         // Document 4 has more than a row holds too: the second document
@@ -1208,8 +1204,7 @@ mod tests {
             expected[*s as usize] += 1;
         }
         let (by_narrow, by_wide) = (narrow.count(&docs), wide.count(&docs));
-        // The real slots, a pad slot per place in a row, and the more slot.
-        assert_eq!(by_narrow.len(), 20 + ROW + 1);
+        assert_eq!(by_narrow.len(), 22);
         assert_eq!(by_narrow[..20], expected[..20]);
         assert_eq!(by_wide[..20], expected[..20]);
         // A pad too large for two bytes makes no narrow rows; wide rows count
