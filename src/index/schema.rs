@@ -97,6 +97,13 @@ const STOP_PACKED: [u64; STOP_WORDS.len()] = {
 /// Words of this many bytes or more are not indexed.
 pub const LONGEST_TOKEN: usize = 48;
 
+/// The tokenizer of word fields, as the declaration names it: words,
+/// lowercased, stemmed, stop words removed (positions kept, so phrases work).
+pub const WORDS_TOKENIZER: &str = "coe";
+
+/// The tokenizer of whole-value fields, as the declaration names it.
+pub const KEYWORD_TOKENIZER: &str = "keyword";
+
 /// Register the tokenizers the declaration names.
 pub fn register_tokenizers(index: &tantivy::Index) {
     let coe = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -106,8 +113,8 @@ pub fn register_tokenizers(index: &tantivy::Index) {
         .filter(CachedStemmer)
         .build();
     let keyword = TextAnalyzer::builder(RawTokenizer::default()).filter(RemoveLongFilter::limit(200)).filter(LowerCaser).build();
-    index.tokenizers().register("coe", coe);
-    index.tokenizers().register("keyword", keyword);
+    index.tokenizers().register(WORDS_TOKENIZER, coe);
+    index.tokenizers().register(KEYWORD_TOKENIZER, keyword);
 }
 
 /// English (Snowball) stemming, as Tantivy's `Stemmer` does it, with a memo
@@ -220,11 +227,11 @@ pub fn build(decl: &SchemaDecl) -> Result<Schema, String> {
                 b.add_text_field(&f.name, o);
             }
             "text" => {
-                let tok = f.tokenizer.as_deref().unwrap_or("coe");
-                if tok != "coe" && tok != "keyword" {
+                let tok = f.tokenizer.as_deref().unwrap_or(WORDS_TOKENIZER);
+                if tok != WORDS_TOKENIZER && tok != KEYWORD_TOKENIZER {
                     return Err(format!("field `{}`: unknown tokenizer `{tok}`", f.name));
                 }
-                let rec = if tok == "coe" { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
+                let rec = if tok == WORDS_TOKENIZER { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
                 let mut o =
                     TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(tok).set_index_option(rec));
                 if f.stored {

@@ -267,7 +267,9 @@ impl Store {
             let schema = self.index.schema();
             for (field, entry) in schema.fields() {
                 let words = match entry.field_type() {
-                    tantivy::schema::FieldType::Str(o) => o.get_indexing_options().is_some_and(|i| i.tokenizer() == "coe"),
+                    tantivy::schema::FieldType::Str(o) => {
+                        o.get_indexing_options().is_some_and(|i| i.tokenizer() == super::schema::WORDS_TOKENIZER)
+                    }
                     _ => false,
                 };
                 if words {

@@ -310,7 +310,7 @@ mod tests {
     fn analyzer() -> TextAnalyzer {
         let index = tantivy::Index::create_in_ram(tantivy::schema::Schema::builder().build());
         crate::index::schema::register_tokenizers(&index);
-        index.tokenizers().get("coe").unwrap_or_else(|| panic!("the coe analyzer is registered"))
+        index.tokenizers().get(crate::index::schema::WORDS_TOKENIZER).unwrap_or_else(|| panic!("the coe analyzer is registered"))
     }
 
     /// The analyzed tokens of `text`.
