@@ -62,13 +62,19 @@ pub const STOP_WORDS: [&str; 33] = [
 ];
 
 /// Whether the `coe` analyzer drops `word` (a whole word) as a stop word.
+#[inline]
 pub fn is_stop_word(word: &str) -> bool {
-    // Only ASCII words lowercase to an (ASCII) stop word; none is longer than 5.
-    let mut lower = [0u8; 5];
-    let Some(buf) = lower.get_mut(..word.len()) else { return false };
-    buf.copy_from_slice(word.as_bytes());
-    buf.make_ascii_lowercase();
-    STOP_PACKED.contains(&pack(buf))
+    // None is longer than 5 bytes, and only ASCII words lowercase to one;
+    // packed as `pack` does, lowercasing on the way.
+    let w = word.as_bytes();
+    if w.len() > 5 {
+        return false;
+    }
+    let mut v = w.len() as u64;
+    for (i, b) in w.iter().enumerate() {
+        v |= u64::from(b.to_ascii_lowercase()) << (8 * (i + 1));
+    }
+    STOP_PACKED.contains(&v)
 }
 
 /// A word of at most 5 bytes as one integer: its length, then its bytes.

@@ -441,33 +441,48 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        // Facet counts on the search threads while the page is read and its
-        // snippets made on this one, whose caches are warm from the pass
-        // (`join` from outside the pool would send both to the pool and wait).
-        // Several segments are counted side by side, then merged here; one
-        // is counted and turned into facets on a search thread. A few
-        // matches are counted here: waking a thread costs more.
+        // Facet counts and the page. With search threads, the back half of
+        // the page is read and its snippets made on one while this thread,
+        // whose caches are warm from the pass, does the front half (a page
+        // is most of a small search's time). Many matches are counted there
+        // too (several segments side by side, then merged here); a few are
+        // counted here, since waking a thread costs more than counting them.
+        // (`join` from outside the pool would send both halves to the pool
+        // and wait.)
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
-        let pool = self.pool.as_ref().filter(|_| matched >= POOL_COUNT_MIN);
-        let (facets, hits) = match pool {
-            Some(tantivy::Executor::ThreadPool(pool)) if matches.len() > 1 => {
+        let (facets, hits) = match &self.pool {
+            Some(tantivy::Executor::ThreadPool(pool)) => {
+                let mut front = addrs;
+                let back = if front.len() >= PAGE_SPLIT_MIN { front.split_off(front.len() / 2) } else { Vec::new() };
+                let mut back_hits = Ok(Vec::new());
                 let mut fruit: Vec<Option<SegCount>> = Vec::new();
                 fruit.resize_with(matches.len(), || None);
-                let hits = pool.in_place_scope(|s| {
-                    for (slot, m) in fruit.iter_mut().zip(matches) {
-                        s.spawn(move |_| *slot = Some(count_segment(m)));
+                let mut facets = None;
+                let front_hits = pool.in_place_scope(|s| {
+                    if !back.is_empty() {
+                        s.spawn(|_| back_hits = self.page(&searcher, &text, back));
                     }
-                    self.page(&searcher, &text, addrs)
+                    if matched < POOL_COUNT_MIN {
+                        facets = Some(self.facets_of(&count_facets(matches)));
+                    } else if matches.len() > 1 {
+                        for (slot, m) in fruit.iter_mut().zip(matches) {
+                            s.spawn(move |_| *slot = Some(count_segment(m)));
+                        }
+                    } else {
+                        s.spawn(|_| facets = Some(self.facets_of(&count_facets(matches))));
+                    }
+                    self.page(&searcher, &text, front)
                 });
-                (self.facets_of(&fruit.into_iter().flatten().collect()), hits)
-            }
-            Some(tantivy::Executor::ThreadPool(pool)) => {
-                let mut facets = BTreeMap::new();
-                let hits = pool.in_place_scope(|s| {
-                    s.spawn(|_| facets = self.facets_of(&count_facets(matches)));
-                    self.page(&searcher, &text, addrs)
-                });
-                (facets, hits)
+                let facets = facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect()));
+                (
+                    facets,
+                    front_hits.and_then(|mut h| {
+                        back_hits.map(|b| {
+                            h.extend(b);
+                            h
+                        })
+                    }),
+                )
             }
             _ => (self.facets_of(&count_facets(matches)), self.page(&searcher, &text, addrs)),
         };
@@ -809,6 +824,11 @@ where
 /// a search of 70 matches in 1,000 CoEs took 100 µs, a third of it in the
 /// scheduler, with the pool).
 const POOL_COUNT_MIN: usize = 2_000;
+
+/// A result page of at least this many hits is read in two halves side by
+/// side: a hit's stored fields and snippet take several microseconds, more
+/// than waking a search thread.
+const PAGE_SPLIT_MIN: usize = 4;
 
 /// How many matches ahead [`Rows::count`] asks for the row of the match it will count then.
 const PREFETCH_AHEAD: usize = 8;

@@ -39,6 +39,9 @@ pub(super) struct Highlighter {
     analyzer: TextAnalyzer,
     /// The analyzer's last output, reused.
     stem: String,
+    /// Words already analyzed for this page, and their weight: the same
+    /// words come back from one body to the next.
+    seen: rustc_hash::FxHashMap<Box<str>, Option<f32>>,
 }
 
 impl Highlighter {
@@ -76,7 +79,7 @@ impl Highlighter {
             return None;
         }
         let needles = all.iter().map(|t| Needle::new(t)).collect();
-        Some(Highlighter { terms: weighted, needles, analyzer, stem: String::new() })
+        Some(Highlighter { terms: weighted, needles, analyzer, stem: String::new(), seen: Default::default() })
     }
 
     /// The snippet of `body`, or `None` when no query term is in its window.
@@ -94,6 +97,16 @@ impl Highlighter {
         if first.is_ascii() && !self.terms.iter().any(|(t, _)| t.as_bytes().first() == Some(&first)) {
             return None;
         }
+        if let Some(&w) = self.seen.get(word) {
+            return w;
+        }
+        let w = self.analyze(word);
+        self.seen.insert(word.into(), w);
+        w
+    }
+
+    /// The weight of the query term the analyzer turns `word` into, if any.
+    fn analyze(&mut self, word: &str) -> Option<f32> {
         let mut stream = self.analyzer.token_stream(word);
         self.stem.clear();
         stream.process(&mut |t| {

@@ -80,6 +80,26 @@ fn facets_filters_and_sort() {
     assert!(ranged.total > 0 && ranged.hits.iter().all(|h| h.date.as_deref().is_some_and(|d| d >= "2026-01-01")));
 }
 
+/// A result page of several hits is read in two halves side by side (with
+/// search threads); it must be the same page, in the same order, as one
+/// read a hit at a time.
+#[test]
+fn a_page_read_in_halves_is_the_page_read_one_hit_at_a_time() {
+    let (_d, store, _) = index_of("examples", &examples());
+    let vocab = Vocab::builtin().expect("vocab");
+    let search = |page: usize, per_page: usize| {
+        let req = SearchRequest { q: "outage database".into(), page, per_page, access: Access::All, ..Default::default() };
+        store.search(&req, Some(&vocab)).expect("search")
+    };
+    let whole = search(1, 10);
+    assert!(whole.hits.len() >= 6, "{:?}", titles(&whole));
+    assert!(whole.hits.windows(2).all(|w| w[0].score >= w[1].score), "{:?}", titles(&whole));
+    for (i, hit) in whole.hits.iter().enumerate() {
+        let one = search(i + 1, 1);
+        assert_eq!(one.hits.first(), Some(hit), "hit {i}");
+    }
+}
+
 /// Facet counts agree whether the matches are counted on a search thread
 /// (2,000 or more) or on the searching one (fewer).
 #[test]
