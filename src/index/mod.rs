@@ -711,7 +711,7 @@ impl Store {
         let f = &self.fields;
         let d = &u.doc;
         let mut t = TantivyDocument::default();
-        if let Ok(json) = serde_json::to_string(&search::hit_of(d)) {
+        if let Ok(json) = search::stored_hit_json(d) {
             t.add_text(f.hit, &json);
         }
         t.add_text(f.id, &d.id);

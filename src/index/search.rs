@@ -514,7 +514,7 @@ impl Store {
 
     /// The stored hit of a document (only what a result list shows).
     fn stored_hit<const N: usize>(&self, doc: &Leading<N>) -> Option<Hit> {
-        serde_json::from_str(doc.text(self.fields.hit)?).ok()
+        hit_from_json(doc.text(self.fields.hit)?)
     }
 
     /// The stored model (without section text); `doc` must hold the first three stored fields.
@@ -1103,26 +1103,50 @@ fn facet_leaf(f: &Facet) -> String {
     f.to_path().last().map(|s| s.to_string()).unwrap_or_default()
 }
 
-/// What a result list shows of a document, stored with it at index time;
-/// a search fills in the score, snippet and first-seen date.
-pub fn hit_of(m: &CoeDoc) -> Hit {
-    Hit {
-        id: m.id.clone(),
-        title: m.title.clone(),
-        date: m.date.clone(),
-        team: m.team.clone(),
-        severity: m.severity.clone(),
-        status: m.status.clone(),
-        technologies: m.technologies.clone(),
-        services: m.services.clone(),
-        failure_modes: m.failure_modes.clone(),
-        summary: m.summary.clone(),
+/// What a result list shows of a document, as stored with it at index time:
+/// a JSON array, read in this order without keys. A search fills in the
+/// rest of a [`Hit`] (score, snippet and first-seen date).
+type StoredHit =
+    (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Vec<String>, Vec<String>, Vec<String>, String, u8);
+
+/// The stored hit of `m` (see [`StoredHit`]).
+pub(crate) fn stored_hit_json(m: &CoeDoc) -> serde_json::Result<String> {
+    serde_json::to_string(&(
+        &m.id,
+        &m.title,
+        &m.date,
+        &m.team,
+        &m.severity,
+        &m.status,
+        &m.technologies,
+        &m.services,
+        &m.failure_modes,
+        &m.summary,
+        m.completeness,
+    ))
+}
+
+/// The hit stored as `json` (see [`StoredHit`]); `None` when it is unreadable.
+fn hit_from_json(json: &str) -> Option<Hit> {
+    let (id, title, date, team, severity, status, technologies, services, failure_modes, summary, completeness): StoredHit =
+        serde_json::from_str(json).ok()?;
+    Some(Hit {
+        id,
+        title,
+        date,
+        team,
+        severity,
+        status,
+        technologies,
+        services,
+        failure_modes,
+        summary,
         snippet: String::new(),
         snippet_html: String::new(),
         score: 0.0,
-        completeness: m.completeness,
+        completeness,
         first_seen: None,
-    }
+    })
 }
 
 /// Seconds since the epoch as RFC 3339.
@@ -1207,6 +1231,35 @@ pub fn count_by<'a>(it: impl Iterator<Item = &'a str>) -> HashMap<String, u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_hit_reads_back_as_the_hit_of_its_document() {
+        let doc = CoeDoc {
+            id: "payments/2024-03-db.md".into(),
+            title: "Checkout \"timeouts\" — DB pool".into(),
+            date: Some("2024-03-02".into()),
+            team: Some("payments".into()),
+            severity: Some("SEV2".into()),
+            status: None,
+            technologies: vec!["PostgreSQL".into(), "Kubernetes".into()],
+            services: vec!["checkout".into()],
+            failure_modes: vec![],
+            summary: "Pool exhausted.\nTwo lines.".into(),
+            completeness: 80,
+            ..Default::default()
+        };
+        let json = stored_hit_json(&doc).expect("json");
+        let hit = hit_from_json(&json).expect("reads back");
+        assert_eq!(
+            (hit.id.as_str(), hit.title.as_str(), hit.summary.as_str()),
+            (doc.id.as_str(), doc.title.as_str(), doc.summary.as_str())
+        );
+        assert_eq!((&hit.date, &hit.team, &hit.severity, &hit.status), (&doc.date, &doc.team, &doc.severity, &doc.status));
+        assert_eq!((&hit.technologies, &hit.services, &hit.failure_modes), (&doc.technologies, &doc.services, &doc.failure_modes));
+        assert_eq!((hit.completeness, hit.score, hit.first_seen.as_deref(), hit.snippet.as_str()), (80, 0.0, None, ""));
+        // Anything else (an index of an older layout) is unreadable, not a wrong hit.
+        assert_eq!(hit_from_json(r#"{"id":"x","title":"y"}"#), None);
+    }
 
     #[test]
     fn rows_count_every_slot_once_narrow_or_wide() {

@@ -186,23 +186,45 @@ fn to_html(text: &str, span: Range<usize>, marks: &[Range<usize>]) -> String {
 }
 
 /// The byte ranges of `text`'s words: runs of alphanumeric characters, as
-/// Tantivy's `SimpleTokenizer` splits.
+/// Tantivy's `SimpleTokenizer` splits. ASCII runs are stepped over in tight
+/// loops; other characters are decoded.
 fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
         let start = loop {
+            while bytes.get(at).is_some_and(|&b| b.is_ascii() && !ASCII_WORD[usize::from(b)]) {
+                at += 1;
+            }
             let (alnum, len) = char_at(text, at)?;
             if alnum {
                 break at;
             }
             at += len;
         };
-        while let Some((true, len)) = char_at(text, at) {
-            at += len;
+        loop {
+            while bytes.get(at).is_some_and(|&b| ASCII_WORD[usize::from(b)]) {
+                at += 1;
+            }
+            match char_at(text, at) {
+                Some((true, len)) => at += len,
+                _ => break,
+            }
         }
         Some(start..at)
     })
 }
+
+/// Which bytes are ASCII letters and digits.
+const ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
 
 /// Whether the character at byte `i` of `text` is alphanumeric, and its
 /// length; `None` at the end. ASCII is decided without decoding.
