@@ -186,32 +186,40 @@ fn to_html(text: &str, span: Range<usize>, marks: &[Range<usize>]) -> String {
 }
 
 /// The byte ranges of `text`'s words: runs of alphanumeric characters, as
-/// Tantivy's `SimpleTokenizer` splits. ASCII runs are stepped over in tight
-/// loops; other characters are decoded.
+/// Tantivy's `SimpleTokenizer` splits. ASCII is stepped over byte by byte
+/// in tight loops; other characters are decoded.
 fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
+        let mut i = at;
         let start = loop {
-            while bytes.get(at).is_some_and(|&b| b.is_ascii() && !ASCII_WORD[usize::from(b)]) {
-                at += 1;
+            let &b = bytes.get(i)?;
+            if ASCII_WORD[usize::from(b)] {
+                break i;
             }
-            let (alnum, len) = char_at(text, at)?;
+            if b.is_ascii() {
+                i += 1;
+                continue;
+            }
+            let (alnum, len) = char_at(text, i)?;
             if alnum {
-                break at;
+                break i;
             }
-            at += len;
+            i += len;
         };
         loop {
-            while bytes.get(at).is_some_and(|&b| ASCII_WORD[usize::from(b)]) {
-                at += 1;
-            }
-            match char_at(text, at) {
-                Some((true, len)) => at += len,
+            match bytes.get(i) {
+                Some(&b) if ASCII_WORD[usize::from(b)] => i += 1,
+                Some(&b) if !b.is_ascii() => match char_at(text, i) {
+                    Some((true, len)) => i += len,
+                    _ => break,
+                },
                 _ => break,
             }
         }
-        Some(start..at)
+        at = i;
+        Some(start..i)
     })
 }
 
