@@ -7,6 +7,7 @@ pub mod dir;
 pub mod schema;
 pub mod search;
 mod snippet;
+mod typo;
 
 use crate::error::{Error, Result};
 use crate::model::{ActionStatus, CoeDoc};

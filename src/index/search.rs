@@ -287,6 +287,9 @@ impl Store {
         }
         check_query(q)?;
         let q = rewrite(q, vocab);
+        if fuzzy && let Some(query) = super::typo::plain_words(&self.index, self.fields.body, &q) {
+            return Ok((query, None));
+        }
         let parser = self.parser(fuzzy);
         match parser.parse_query(&q) {
             Ok(query) => Ok((query, None)),
@@ -441,59 +444,58 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        // Facet counts and the page. With search threads, the back half of
-        // the page is read and its snippets made on one while this thread,
-        // whose caches are warm from the pass, does the front half (a page
-        // is most of a small search's time). Many matches are counted there
-        // too (several segments side by side, then merged here); a few are
-        // counted here, since waking a thread costs more than counting them.
-        // (`join` from outside the pool would send both halves to the pool
-        // and wait.)
+        // Facet counts and the page. Many matches are counted on the search
+        // threads (several segments side by side, then merged here) while
+        // this thread, whose caches are warm from the pass, reads the page.
+        // A few are counted here, since waking a thread costs more than
+        // counting them; the search threads are then free, and a page with
+        // snippets to make (most of a small search's time) is read in two
+        // halves, the back half on a search thread. (`join` from outside the
+        // pool would send both halves to the pool and wait.)
+        // A query with no term in the body (section-scoped, fuzzy) shows summaries.
+        let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
         let (facets, hits) = match &self.pool {
-            Some(tantivy::Executor::ThreadPool(pool)) => {
-                let mut front = addrs;
-                let back = if front.len() >= PAGE_SPLIT_MIN { front.split_off(front.len() / 2) } else { Vec::new() };
-                let mut back_hits = Ok(Vec::new());
+            Some(tantivy::Executor::ThreadPool(pool)) if matched >= POOL_COUNT_MIN => {
                 let mut fruit: Vec<Option<SegCount>> = Vec::new();
                 fruit.resize_with(matches.len(), || None);
                 let mut facets = None;
-                let front_hits = pool.in_place_scope(|s| {
-                    if !back.is_empty() {
-                        s.spawn(|_| back_hits = self.page(&searcher, &text, back));
-                    }
-                    if matched < POOL_COUNT_MIN {
-                        facets = Some(self.facets_of(&count_facets(matches)));
-                    } else if matches.len() > 1 {
+                let hits = pool.in_place_scope(|s| {
+                    if matches.len() > 1 {
                         for (slot, m) in fruit.iter_mut().zip(matches) {
                             s.spawn(move |_| *slot = Some(count_segment(m)));
                         }
                     } else {
                         s.spawn(|_| facets = Some(self.facets_of(&count_facets(matches))));
                     }
-                    self.page(&searcher, &text, front)
+                    self.page(&searcher, highlighter, addrs)
                 });
-                let facets = facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect()));
-                (
-                    facets,
-                    front_hits.and_then(|mut h| {
-                        back_hits.map(|b| {
-                            h.extend(b);
-                            h
-                        })
-                    }),
-                )
+                (facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect())), hits)
             }
-            _ => (self.facets_of(&count_facets(matches)), self.page(&searcher, &text, addrs)),
+            Some(tantivy::Executor::ThreadPool(pool)) if highlighter.is_some() && addrs.len() >= PAGE_SPLIT_MIN => {
+                let mut front = addrs;
+                let back = front.split_off(front.len() / 2);
+                let mut back_hits = Ok(Vec::new());
+                let back_highlighter = highlighter.clone();
+                let (facets, front_hits) = pool.in_place_scope(|s| {
+                    s.spawn(|_| back_hits = self.page(&searcher, back_highlighter, back));
+                    let hits = self.page(&searcher, highlighter, front);
+                    (self.facets_of(&count_facets(matches)), hits)
+                });
+                let hits = front_hits.and_then(|mut h| {
+                    h.extend(back_hits?);
+                    Ok(h)
+                });
+                (facets, hits)
+            }
+            _ => (self.facets_of(&count_facets(matches)), self.page(&searcher, highlighter, addrs)),
         };
         self.prune_facet_cache(&searcher);
         Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits: hits?, facets })
     }
 
     /// The hits of a result page: stored hit, snippet, score and first-seen date.
-    fn page(&self, searcher: &Searcher, text: &dyn Query, addrs: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
-        // A query with no term in the body (section-scoped, fuzzy) shows summaries.
-        let mut highlighter = Highlighter::new(searcher, text, self.fields.body)?;
+    fn page(&self, searcher: &Searcher, mut highlighter: Option<Highlighter>, addrs: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
         let mut hits = Vec::with_capacity(addrs.len());
         let first_seen = FirstSeen::new(searcher);
         for (score, addr) in addrs {
@@ -825,9 +827,9 @@ where
 /// scheduler, with the pool).
 const POOL_COUNT_MIN: usize = 2_000;
 
-/// A result page of at least this many hits is read in two halves side by
-/// side: a hit's stored fields and snippet take several microseconds, more
-/// than waking a search thread.
+/// A result page of at least this many hits with snippets is read in two
+/// halves side by side: a hit's stored fields and snippet take several
+/// microseconds, more than waking a search thread.
 const PAGE_SPLIT_MIN: usize = 4;
 
 /// How many matches ahead [`Rows::count`] asks for the row of the match it will count then.

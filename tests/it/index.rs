@@ -132,6 +132,11 @@ fn typo_tolerance_and_bad_queries() {
     assert!(marked.fuzzy && marked.total == r.total, "{marked:?}");
     let marked_in_field = q(&store, "title:dynamdb~1");
     assert!(marked_in_field.fuzzy && marked_in_field.total > 0);
+    // Plain words keep their first letter as typed (the walk of the term
+    // dictionary stays under it); several words match any of them.
+    assert_eq!(q(&store, "gubernetes~").total, 0);
+    let two = q(&store, "kuberntes~ dynamdb~");
+    assert!(two.fuzzy && two.total > r.total, "{two:?}");
     let vocab = Vocab::builtin().expect("vocab");
     let deep = "(".repeat(1000) + "x";
     let err = store.search(&SearchRequest { q: deep, page: 1, per_page: 10, ..Default::default() }, Some(&vocab));
