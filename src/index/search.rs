@@ -499,10 +499,16 @@ impl Store {
         let mut hits = Vec::with_capacity(addrs.len());
         let first_seen = FirstSeen::new(searcher);
         for (score, addr) in addrs {
-            // The hit and the body: the first two stored fields, not the model or the Markdown.
-            let doc: Leading<2> = searcher.doc(addr)?;
-            let Some(mut hit) = self.stored_hit(&doc) else { continue };
-            let found = highlighter.as_mut().and_then(|h| h.snippet(doc.text(self.fields.body).unwrap_or("")));
+            // The hit, and the body when there are snippets to make: the
+            // first stored fields, not the model or the Markdown.
+            let (hit, found) = match highlighter.as_mut() {
+                Some(h) => {
+                    let doc: Leading<2> = searcher.doc(addr)?;
+                    (self.stored_hit(&doc), h.snippet(doc.text(self.fields.body).unwrap_or("")))
+                }
+                None => (self.stored_hit(&searcher.doc::<Leading<1>>(addr)?), None),
+            };
+            let Some(mut hit) = hit else { continue };
             (hit.snippet, hit.snippet_html) = match found {
                 Some(s) => (s.text, s.html),
                 None => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
