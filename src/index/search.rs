@@ -447,16 +447,20 @@ impl Store {
         // Facet counts and the page. Many matches are counted on the search
         // threads (several segments side by side, then merged here) while
         // this thread, whose caches are warm from the pass, reads the page.
-        // A few are counted here, since waking a thread costs more than
-        // counting them; the search threads are then free, and a page with
-        // snippets to make (most of a small search's time) is read in two
-        // halves, the back half on a search thread. (`join` from outside the
-        // pool would send both halves to the pool and wait.)
+        // With fewer, a page with snippets to make (most of a small search's
+        // time) is read in two halves instead, the back half on a search
+        // thread, and the matches are counted here. A page without snippets
+        // is quick to read: a few hundred matches are counted on a search
+        // thread beside it; fewer are counted here, since waking a thread
+        // costs more than counting them. (`join` from outside the pool would
+        // send both halves to the pool and wait.)
         // A query with no term in the body (section-scoped, fuzzy) shows summaries.
         let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
+        let split = highlighter.is_some() && addrs.len() >= PAGE_SPLIT_MIN && matched < POOL_COUNT_MIN;
+        let count_there = matched >= POOL_COUNT_MIN || (!split && matched >= POOL_COUNT_BESIDE_MIN);
         let (facets, hits) = match &self.pool {
-            Some(tantivy::Executor::ThreadPool(pool)) if matched >= POOL_COUNT_MIN => {
+            Some(tantivy::Executor::ThreadPool(pool)) if count_there => {
                 let mut fruit: Vec<Option<SegCount>> = Vec::new();
                 fruit.resize_with(matches.len(), || None);
                 let mut facets = None;
@@ -472,7 +476,7 @@ impl Store {
                 });
                 (facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect())), hits)
             }
-            Some(tantivy::Executor::ThreadPool(pool)) if highlighter.is_some() && addrs.len() >= PAGE_SPLIT_MIN => {
+            Some(tantivy::Executor::ThreadPool(pool)) if split => {
                 let mut front = addrs;
                 let back = front.split_off(front.len() / 2);
                 let mut back_hits = Ok(Vec::new());
@@ -832,6 +836,11 @@ where
 /// a search of 70 matches in 1,000 CoEs took 100 µs, a third of it in the
 /// scheduler, with the pool).
 const POOL_COUNT_MIN: usize = 2_000;
+
+/// Matches from this many up are counted on a search thread beside the
+/// reading of a page without snippets (about 20 ns a match, so at least
+/// 10 µs of counting, more than waking a thread).
+const POOL_COUNT_BESIDE_MIN: usize = 500;
 
 /// A result page of at least this many hits with snippets is read in two
 /// halves side by side: a hit's stored fields and snippet take several

@@ -101,7 +101,8 @@ fn a_page_read_in_halves_is_the_page_read_one_hit_at_a_time() {
 }
 
 /// Facet counts agree whether the matches are counted on a search thread
-/// (2,000 or more) or on the searching one (fewer).
+/// (2,000 or more; 500 or more beside a page without snippets) or on the
+/// searching one.
 #[test]
 fn facet_counts_agree_for_many_matches_and_few() {
     let tree = tempfile::tempdir().expect("tempdir");
@@ -119,6 +120,11 @@ fn facet_counts_agree_for_many_matches_and_few() {
     assert_eq!((many.total, count(&many, "Kafka"), count(&many, "Redis")), (2_400, 2_400, 800));
     let few = q(&store, "redis");
     assert_eq!((few.total, count(&few, "Kafka"), count(&few, "Redis")), (800, 800, 800));
+    // A page without snippets (no word in the body): a few hundred matches
+    // are counted on a search thread beside it.
+    let scoped = q(&store, "summary:redis");
+    assert_eq!((scoped.total, count(&scoped, "Kafka"), count(&scoped, "Redis")), (800, 800, 800));
+    assert!(scoped.hits.iter().all(|h| h.snippet == h.summary), "{:?}", scoped.hits.first());
 }
 
 #[test]
