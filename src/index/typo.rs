@@ -2,8 +2,9 @@
 //! one edit of it (a transposition counts as one) whose first letter is the
 //! one typed. Keeping the first letter, as Meilisearch does by counting a
 //! typo there as two, leaves the term dictionary's other first letters
-//! unwalked: about 1/30th of the walk tantivy's `FuzzyTermQuery` makes, for
-//! the few typos people make in a word's first letter.
+//! unwalked, which tantivy's `FuzzyTermQuery` walks one edit deep (a 1k
+//! fuzzy query ran 28% fewer instructions, with the same hits), for the few
+//! typos people make in a word's first letter.
 
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 use std::sync::LazyLock;
