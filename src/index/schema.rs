@@ -64,25 +64,17 @@ pub const STOP_WORDS: [&str; 33] = [
 /// Whether the `coe` analyzer drops `word` (a whole word) as a stop word.
 #[inline]
 pub fn is_stop_word(word: &str) -> bool {
-    // None is longer than 5 bytes, and only ASCII words lowercase to one;
-    // packed as `pack` does, lowercasing on the way.
-    let w = word.as_bytes();
-    if w.len() > 5 {
-        return false;
-    }
-    let mut v = w.len() as u64;
-    for (i, b) in w.iter().enumerate() {
-        v |= u64::from(b.to_ascii_lowercase()) << (8 * (i + 1));
-    }
-    STOP_PACKED.contains(&v)
+    // None is longer than 5 bytes, and only ASCII words lowercase to one.
+    word.len() <= 5 && STOP_PACKED.contains(&pack_lowercase(word.as_bytes()))
 }
 
-/// A word of at most 5 bytes as one integer: its length, then its bytes.
-const fn pack(w: &[u8]) -> u64 {
+/// A word of at most 5 bytes as one integer: its length, then its bytes
+/// in ASCII lowercase.
+const fn pack_lowercase(w: &[u8]) -> u64 {
     let mut v = w.len() as u64;
     let mut i = 0;
     while i < w.len() {
-        v |= (w[i] as u64) << (8 * (i + 1));
+        v |= (w[i].to_ascii_lowercase() as u64) << (8 * (i + 1));
         i += 1;
     }
     v
@@ -94,7 +86,7 @@ const STOP_PACKED: [u64; STOP_WORDS.len()] = {
     let mut i = 0;
     while i < a.len() {
         assert!(STOP_WORDS[i].len() <= 5);
-        a[i] = pack(STOP_WORDS[i].as_bytes());
+        a[i] = pack_lowercase(STOP_WORDS[i].as_bytes());
         i += 1;
     }
     a

@@ -456,8 +456,9 @@ impl Store {
         // send both halves to the pool and wait.)
         // A query with no term in the body (section-scoped, fuzzy) shows summaries.
         let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
+        let first_seen = FirstSeen::new(&searcher);
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
-        let split = highlighter.is_some() && addrs.len() >= PAGE_SPLIT_MIN && matched < POOL_COUNT_MIN;
+        let split = highlighter.is_some() && addrs.len() >= PAGE_SPLIT_MIN;
         let count_there = matched >= POOL_COUNT_MIN || (!split && matched >= POOL_COUNT_BESIDE_MIN);
         let (facets, hits) = match &self.pool {
             Some(tantivy::Executor::ThreadPool(pool)) if count_there => {
@@ -472,7 +473,7 @@ impl Store {
                     } else {
                         s.spawn(|_| facets = Some(self.facets_of(&count_facets(matches))));
                     }
-                    self.page(&searcher, highlighter, addrs)
+                    self.page(&searcher, &first_seen, highlighter, addrs)
                 });
                 (facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect())), hits)
             }
@@ -482,8 +483,8 @@ impl Store {
                 let mut back_hits = Ok(Vec::new());
                 let back_highlighter = highlighter.clone();
                 let (facets, front_hits) = pool.in_place_scope(|s| {
-                    s.spawn(|_| back_hits = self.page(&searcher, back_highlighter, back));
-                    let hits = self.page(&searcher, highlighter, front);
+                    s.spawn(|_| back_hits = self.page(&searcher, &first_seen, back_highlighter, back));
+                    let hits = self.page(&searcher, &first_seen, highlighter, front);
                     (self.facets_of(&count_facets(matches)), hits)
                 });
                 let hits = front_hits.and_then(|mut h| {
@@ -492,16 +493,21 @@ impl Store {
                 });
                 (facets, hits)
             }
-            _ => (self.facets_of(&count_facets(matches)), self.page(&searcher, highlighter, addrs)),
+            _ => (self.facets_of(&count_facets(matches)), self.page(&searcher, &first_seen, highlighter, addrs)),
         };
         self.prune_facet_cache(&searcher);
         Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits: hits?, facets })
     }
 
     /// The hits of a result page: stored hit, snippet, score and first-seen date.
-    fn page(&self, searcher: &Searcher, mut highlighter: Option<Highlighter>, addrs: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
+    fn page(
+        &self,
+        searcher: &Searcher,
+        first_seen: &FirstSeen,
+        mut highlighter: Option<Highlighter>,
+        addrs: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Hit>> {
         let mut hits = Vec::with_capacity(addrs.len());
-        let first_seen = FirstSeen::new(searcher);
         for (score, addr) in addrs {
             // The hit, and the body when there are snippets to make: the
             // first stored fields, not the model or the Markdown.

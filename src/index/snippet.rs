@@ -236,12 +236,8 @@ const ASCII_WORD: [bool; 256] = {
 };
 
 /// Whether the character at byte `i` of `text` is alphanumeric, and its
-/// length; `None` at the end. ASCII is decided without decoding.
+/// length; `None` at the end. (`words` decides ASCII bytes itself.)
 fn char_at(text: &str, i: usize) -> Option<(bool, usize)> {
-    let b = *text.as_bytes().get(i)?;
-    if b.is_ascii() {
-        return Some((b.is_ascii_alphanumeric(), 1));
-    }
     let c = text.get(i..)?.chars().next()?;
     Some((c.is_alphanumeric(), c.len_utf8()))
 }
