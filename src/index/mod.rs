@@ -7,6 +7,7 @@ pub mod dir;
 pub mod schema;
 pub mod search;
 mod snippet;
+mod stored;
 mod typo;
 
 use crate::error::{Error, Result};
@@ -18,7 +19,9 @@ use std::sync::Mutex;
 use tantivy::schema::{Facet, Field, Term, Value};
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
-/// Decompressed doc-store blocks kept per segment (Tantivy's default is 100).
+/// Decompressed doc-store blocks kept per segment by [`Store::docs`], the
+/// one reader of stored fields (Tantivy's default is 100; the searcher's own
+/// doc-store readers, unused, keep none).
 /// A block holds one or two CoEs here (they are 1–30 KB, and the Markdown is
 /// stored with the model), so 100 blocks a segment was most of the server's
 /// heap after a burst of queries; a result page reads at most 10.
@@ -57,38 +60,6 @@ pub fn segment_plan(metas: &[tantivy::index::SegmentMeta], threads: usize) -> Ve
         }
     }
     groups.into_iter().map(|g| g.1).filter(|g| g.len() > 1).collect()
-}
-
-/// The first `N` stored fields of a document, read without the rest.
-/// [`Store::to_document`] writes the stored fields in the order readers need
-/// them (`hit`, `body`, `meta`, `raw`), so a result list reads two fields
-/// and never the Markdown.
-pub(crate) struct Leading<const N: usize>(Vec<(Field, tantivy::schema::OwnedValue)>);
-
-impl<const N: usize> tantivy::schema::document::DocumentDeserialize for Leading<N> {
-    fn deserialize<'de, D>(mut fields: D) -> std::result::Result<Self, tantivy::schema::document::DeserializeError>
-    where
-        D: tantivy::schema::document::DocumentDeserializer<'de>,
-    {
-        let mut v = Vec::with_capacity(N);
-        while v.len() < N {
-            match fields.next_field()? {
-                Some(fv) => v.push(fv),
-                None => break,
-            }
-        }
-        Ok(Leading(v))
-    }
-}
-
-impl<const N: usize> Leading<N> {
-    /// The text of `field`, when it is among the fields read.
-    pub(crate) fn text(&self, field: Field) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).and_then(|(_, v)| match v {
-            tantivy::schema::OwnedValue::Str(s) => Some(s.as_str()),
-            _ => None,
-        })
-    }
 }
 
 /// First-seen dates read from the fast-field column, one column per segment
@@ -271,6 +242,8 @@ pub struct Store {
     pub(crate) facet_merge: Mutex<Option<std::sync::Arc<search::FacetMerge>>>,
     /// Search threads, when there is more than one core.
     pool: Option<tantivy::Executor>,
+    /// The current searcher's doc-store readers (see [`Store::docs`]).
+    docs: Mutex<Option<std::sync::Arc<stored::Docs>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -358,8 +331,8 @@ impl Store {
         write_atomic(&version_path, decl.version.to_string().as_bytes())?;
         schema::register_tokenizers(&index);
         let pool = if search_threads() > 1 { Some(tantivy::Executor::multi_thread(search_threads(), "coe-search-")?) } else { None };
-        let reader =
-            index.reader_builder().reload_policy(ReloadPolicy::Manual).doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS).try_into()?;
+        // Stored fields are read through `Store::docs`, which caches blocks.
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).doc_store_cache_num_blocks(0).try_into()?;
         let weights = decl
             .field
             .iter()
@@ -376,7 +349,22 @@ impl Store {
             facet_cache: Mutex::default(),
             facet_merge: Mutex::default(),
             pool,
+            docs: Mutex::default(),
         })
+    }
+
+    /// The doc-store readers of `searcher`'s segments: opened at the first
+    /// read after a reload, then shared by every read until the next one.
+    pub(crate) fn docs(&self, searcher: &tantivy::Searcher) -> Result<std::sync::Arc<stored::Docs>> {
+        let generation = searcher.generation().generation_id();
+        if let Some(d) = self.docs.lock().ok().and_then(|d| d.clone()).filter(|d| d.generation == generation) {
+            return Ok(d);
+        }
+        let d = std::sync::Arc::new(stored::Docs::open(searcher, DOC_STORE_CACHE_BLOCKS)?);
+        if let Ok(mut slot) = self.docs.lock() {
+            *slot = Some(d.clone());
+        }
+        Ok(d)
     }
 
     /// Run a collector, over several segments side by side (one segment
@@ -707,13 +695,13 @@ impl Store {
     }
 
     /// The Tantivy document of an upsert. The stored fields go in the order
-    /// readers need them (see [`Leading`]): `hit`, `body`, `meta`, `raw`.
+    /// readers need them (see [`stored::StoredDoc`]): `hit`, `body`, `meta`, `raw`.
     fn to_document(&self, u: &Upsert) -> TantivyDocument {
         let f = &self.fields;
         let d = &u.doc;
         let mut t = TantivyDocument::default();
-        if let Ok(json) = search::stored_hit_json(d) {
-            t.add_text(f.hit, &json);
+        if let Ok(hit) = search::stored_hit_bytes(d) {
+            t.add_bytes(f.hit, &hit);
         }
         t.add_text(f.id, &d.id);
         t.add_text(f.source, &d.source);
@@ -939,8 +927,8 @@ mod tests {
     }
 
     /// A result list reads only the first two stored fields of a document
-    /// ([`Leading`]), so they must be `hit` and `body`, then `meta` and `raw`
-    /// (the model and the Markdown); storing any other field breaks that.
+    /// ([`stored::StoredDoc`] walks them in order), so they must be `hit` and
+    /// `body`, then `meta` and `raw` (the model and the Markdown).
     /// After them come the weighted fields' copies in `body`: each value
     /// counts `weight` times there (title 3, summary and root cause 2,
     /// technology 2), the section text's own copy included, and a whole

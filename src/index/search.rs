@@ -3,8 +3,9 @@
 //! sorting, pagination, snippets, facet counts; plus detail, similar,
 //! action items and stats reads.
 
+use super::Store;
 use super::snippet::Highlighter;
-use super::{FirstSeen, Leading, Store};
+use super::stored::{Docs, StoredDoc};
 use crate::error::{Error, Result};
 use crate::model::{ActionItem, ActionStatus, CoeDoc, Visibility};
 use crate::vocab::Vocab;
@@ -456,7 +457,7 @@ impl Store {
         // send both halves to the pool and wait.)
         // A query with no term in the body (section-scoped, fuzzy) shows summaries.
         let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
-        let first_seen = FirstSeen::new(&searcher);
+        let docs = self.docs(&searcher)?;
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
         let split = highlighter.is_some() && addrs.len() >= PAGE_SPLIT_MIN;
         let count_there = matched >= POOL_COUNT_MIN || (!split && matched >= POOL_COUNT_BESIDE_MIN);
@@ -473,7 +474,7 @@ impl Store {
                     } else {
                         s.spawn(|_| facets = Some(self.facets_of(&count_facets(matches))));
                     }
-                    self.page(&searcher, &first_seen, highlighter, addrs)
+                    self.page(&docs, highlighter, addrs)
                 });
                 (facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect())), hits)
             }
@@ -483,8 +484,8 @@ impl Store {
                 let mut back_hits = Ok(Vec::new());
                 let back_highlighter = highlighter.clone();
                 let (facets, front_hits) = pool.in_place_scope(|s| {
-                    s.spawn(|_| back_hits = self.page(&searcher, &first_seen, back_highlighter, back));
-                    let hits = self.page(&searcher, &first_seen, highlighter, front);
+                    s.spawn(|_| back_hits = self.page(&docs, back_highlighter, back));
+                    let hits = self.page(&docs, highlighter, front);
                     (self.facets_of(&count_facets(matches)), hits)
                 });
                 let hits = front_hits.and_then(|mut h| {
@@ -493,50 +494,37 @@ impl Store {
                 });
                 (facets, hits)
             }
-            _ => (self.facets_of(&count_facets(matches)), self.page(&searcher, &first_seen, highlighter, addrs)),
+            _ => (self.facets_of(&count_facets(matches)), self.page(&docs, highlighter, addrs)),
         };
         self.prune_facet_cache(&searcher);
         Ok(SearchResponse { total, page, per_page, fuzzy, warning, hits: hits?, facets })
     }
 
     /// The hits of a result page: stored hit, snippet, score and first-seen date.
-    fn page(
-        &self,
-        searcher: &Searcher,
-        first_seen: &FirstSeen,
-        mut highlighter: Option<Highlighter>,
-        addrs: Vec<(f32, DocAddress)>,
-    ) -> Result<Vec<Hit>> {
+    fn page(&self, docs: &Docs, mut highlighter: Option<Highlighter>, addrs: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
         let mut hits = Vec::with_capacity(addrs.len());
         for (score, addr) in addrs {
-            // The hit, and the body when there are snippets to make: the
-            // first stored fields, not the model or the Markdown.
-            let (hit, found) = match highlighter.as_mut() {
-                Some(h) => {
-                    let doc: Leading<2> = searcher.doc(addr)?;
-                    (self.stored_hit(&doc), h.snippet(doc.text(self.fields.body).unwrap_or("")))
-                }
-                None => (self.stored_hit(&searcher.doc::<Leading<1>>(addr)?), None),
-            };
-            let Some(mut hit) = hit else { continue };
+            let doc = docs.get(addr)?;
+            let Some(mut hit) = self.stored_hit(&doc) else { continue };
+            let found = highlighter.as_mut().and_then(|h| h.snippet(doc.bytes(self.fields.body).unwrap_or_default()));
             (hit.snippet, hit.snippet_html) = match found {
                 Some(s) => (s.text, s.html),
                 None => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
             };
             hit.score = score;
-            hit.first_seen = first_seen.at(addr).and_then(rfc3339);
+            hit.first_seen = docs.first_seen.at(addr).and_then(rfc3339);
             hits.push(hit);
         }
         Ok(hits)
     }
 
     /// The stored hit of a document (only what a result list shows).
-    fn stored_hit<const N: usize>(&self, doc: &Leading<N>) -> Option<Hit> {
-        hit_from_json(doc.text(self.fields.hit)?)
+    fn stored_hit(&self, doc: &StoredDoc) -> Option<Hit> {
+        hit_from_bytes(doc.bytes(self.fields.hit)?)
     }
 
-    /// The stored model (without section text); `doc` must hold the first three stored fields.
-    fn meta_of<const N: usize>(&self, doc: &Leading<N>) -> Option<CoeDoc> {
+    /// The stored model (without section text) of a document.
+    fn meta_of(&self, doc: &StoredDoc) -> Option<CoeDoc> {
         serde_json::from_str(doc.text(self.fields.meta)?).ok()
     }
 
@@ -550,7 +538,7 @@ impl Store {
     /// `access` may read, and its address.
     fn stored(&self, searcher: &Searcher, id: &str, access: &Access) -> Result<(CoeDoc, String, DocAddress)> {
         let addr = self.address_of(searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let doc: Leading<4> = searcher.doc(addr)?;
+        let doc = self.docs(searcher)?.get(addr)?;
         let meta = self.meta_of(&doc).ok_or_else(|| Error::Other(format!("stored document `{id}` is unreadable")))?;
         if !access.allows(meta.visibility, meta.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
@@ -577,7 +565,7 @@ impl Store {
         );
         meta.sections = full.sections;
         meta.evidence = full.evidence;
-        Ok(Detail { doc: meta, raw, first_seen: FirstSeen::new(&searcher).at(addr) })
+        Ok(Detail { doc: meta, raw, first_seen: self.docs(&searcher)?.first_seen.at(addr) })
     }
 
     /// CoEs like this one: more-like-this over the text, boosted by shared
@@ -585,7 +573,8 @@ impl Store {
     pub fn similar(&self, id: &str, limit: usize, access: &Access) -> Result<Vec<Similar>> {
         let searcher = self.reader.searcher();
         let addr = self.address_of(&searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let doc: Leading<3> = searcher.doc(addr)?;
+        let docs = self.docs(&searcher)?;
+        let doc = docs.get(addr)?;
         let me = self.meta_of(&doc).ok_or_else(|| Error::NotFound(id.to_string()))?;
         if !access.allows(me.visibility, me.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
@@ -632,8 +621,7 @@ impl Store {
         let top = self.collect(&searcher, &BooleanQuery::new(q), &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score())?;
         let mut out = Vec::new();
         for (score, a) in top {
-            let d: Leading<1> = searcher.doc(a)?;
-            let Some(m) = self.stored_hit(&d) else { continue };
+            let Some(m) = self.stored_hit(&docs.get(a)?) else { continue };
             out.push(Similar {
                 shared_technologies: m.technologies.iter().filter(|t| me.technologies.contains(t)).cloned().collect(),
                 shared_failure_modes: m.failure_modes.iter().filter(|t| me.failure_modes.contains(t)).cloned().collect(),
@@ -661,11 +649,10 @@ impl Store {
         let mut addrs: Vec<DocAddress> = addrs.into_iter().collect();
         addrs.sort();
         let mut out = Vec::with_capacity(addrs.len());
-        let first_seen = FirstSeen::new(&searcher);
+        let docs = self.docs(&searcher)?;
         for a in addrs {
-            let d: Leading<3> = searcher.doc(a)?;
-            if let Some(m) = self.meta_of(&d) {
-                out.push((m, first_seen.at(a)));
+            if let Some(m) = self.meta_of(&docs.get(a)?) {
+                out.push((m, docs.first_seen.at(a)));
             }
         }
         Ok(out)
@@ -1126,15 +1113,16 @@ fn facet_leaf(f: &Facet) -> String {
     f.to_path().last().map(|s| s.to_string()).unwrap_or_default()
 }
 
-/// What a result list shows of a document, as stored with it at index time:
-/// a JSON array, read in this order without keys. A search fills in the
-/// rest of a [`Hit`] (score, snippet and first-seen date).
+/// What a result list shows of a document, as stored with it at index time
+/// (postcard: each string is its length and bytes, each list its length and
+/// items, read in this order without keys or escapes). A search fills in
+/// the rest of a [`Hit`] (score, snippet and first-seen date).
 type StoredHit =
     (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Vec<String>, Vec<String>, Vec<String>, String, u8);
 
 /// The stored hit of `m` (see [`StoredHit`]).
-pub(crate) fn stored_hit_json(m: &CoeDoc) -> serde_json::Result<String> {
-    serde_json::to_string(&(
+pub(crate) fn stored_hit_bytes(m: &CoeDoc) -> postcard::Result<Vec<u8>> {
+    postcard::to_allocvec(&(
         &m.id,
         &m.title,
         &m.date,
@@ -1149,10 +1137,10 @@ pub(crate) fn stored_hit_json(m: &CoeDoc) -> serde_json::Result<String> {
     ))
 }
 
-/// The hit stored as `json` (see [`StoredHit`]); `None` when it is unreadable.
-fn hit_from_json(json: &str) -> Option<Hit> {
+/// The hit stored as `bytes` (see [`StoredHit`]); `None` when it is unreadable.
+fn hit_from_bytes(bytes: &[u8]) -> Option<Hit> {
     let (id, title, date, team, severity, status, technologies, services, failure_modes, summary, completeness): StoredHit =
-        serde_json::from_str(json).ok()?;
+        postcard::from_bytes(bytes).ok()?;
     Some(Hit {
         id,
         title,
@@ -1271,8 +1259,8 @@ mod tests {
             completeness: 80,
             ..Default::default()
         };
-        let json = stored_hit_json(&doc).expect("json");
-        let hit = hit_from_json(&json).expect("reads back");
+        let bytes = stored_hit_bytes(&doc).expect("encodes");
+        let hit = hit_from_bytes(&bytes).expect("reads back");
         assert_eq!(
             (hit.id.as_str(), hit.title.as_str(), hit.summary.as_str()),
             (doc.id.as_str(), doc.title.as_str(), doc.summary.as_str())
@@ -1280,8 +1268,9 @@ mod tests {
         assert_eq!((&hit.date, &hit.team, &hit.severity, &hit.status), (&doc.date, &doc.team, &doc.severity, &doc.status));
         assert_eq!((&hit.technologies, &hit.services, &hit.failure_modes), (&doc.technologies, &doc.services, &doc.failure_modes));
         assert_eq!((hit.completeness, hit.score, hit.first_seen.as_deref(), hit.snippet.as_str()), (80, 0.0, None, ""));
-        // Anything else (an index of an older layout) is unreadable, not a wrong hit.
-        assert_eq!(hit_from_json(r#"{"id":"x","title":"y"}"#), None);
+        // Cut short (a damaged store), it is unreadable, not a wrong hit.
+        assert_eq!(hit_from_bytes(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(hit_from_bytes(b""), None);
     }
 
     #[test]

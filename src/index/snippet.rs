@@ -4,6 +4,7 @@
 //! the text: only words that could stem to a query term are analyzed.
 
 use crate::error::Result;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use tantivy::query::Query;
@@ -83,11 +84,12 @@ impl Highlighter {
         Some(Highlighter { terms: weighted, needles, analyzer, stem: String::new(), seen: Default::default() })
     }
 
-    /// The snippet of `body`, or `None` when no query term is in its window.
-    pub(super) fn snippet(&mut self, body: &str) -> Option<Snippet> {
+    /// The snippet of `body` (UTF-8 bytes), or `None` when no query term is
+    /// in its window.
+    pub(super) fn snippet(&mut self, body: &[u8]) -> Option<Snippet> {
         let text = window(body, &self.needles);
-        let (start, stop, marks) = self.best_fragment(text)?;
-        Some(Snippet { text: text[start..stop].to_string(), html: to_html(text, start..stop, &marks) })
+        let (start, stop, marks) = self.best_fragment(&text)?;
+        Some(Snippet { text: text[start..stop].to_string(), html: to_html(&text, start..stop, &marks) })
     }
 
     /// The weight of `word` if the analyzer turns it into a query term.
@@ -242,29 +244,34 @@ fn char_at(text: &str, i: usize) -> Option<(bool, usize)> {
     Some((c.is_alphanumeric(), c.len_utf8()))
 }
 
-/// The part of `text` worth looking for a fragment in: from a little before
-/// the first occurrence of a query term (stems are matched as ASCII
-/// case-insensitive prefixes) to a few hundred bytes after it; the opening
-/// when no term is found that way.
-fn window<'a>(text: &'a str, terms: &[Needle]) -> &'a str {
-    let Some(at) = first_of(text, terms) else {
+/// The part of `text` (a body's bytes, UTF-8) worth looking for a fragment
+/// in: from a little before the first occurrence of a query term (stems are
+/// matched as ASCII case-insensitive prefixes) to a few hundred bytes after
+/// it; the opening when no term is found that way. Only this part is
+/// checked as UTF-8 (bytes that are not become U+FFFD).
+fn window<'a>(text: &'a [u8], terms: &[Needle]) -> Cow<'a, str> {
+    let range = match first_of(text, terms) {
+        Some(at) => {
+            let mut start = floor_boundary(text, at.saturating_sub(BEFORE));
+            if start > 0 {
+                // Begin at a word.
+                start = text[start..at].iter().position(u8::is_ascii_whitespace).map_or(start, |i| start + i + 1);
+            }
+            start..floor_boundary(text, at + AFTER)
+        }
         // No term as a prefix here (stemming changed it): the opening is as
         // good a place as any, and bounded.
-        return &text[..floor_boundary(text, BEFORE + AFTER)];
+        None => 0..floor_boundary(text, BEFORE + AFTER),
     };
-    let mut start = floor_boundary(text, at.saturating_sub(BEFORE));
-    if start > 0 {
-        // Begin at a word.
-        start = text[start..at].find(char::is_whitespace).map_or(start, |i| start + i + 1);
-    }
-    &text[start..floor_boundary(text, at + AFTER)]
+    let bytes = &text[range];
+    // `from_utf8` checks ASCII a word at a time; the lossy reading does not.
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
 
-/// Where the first of `terms` occurs in `text`, ignoring ASCII case; each
+/// Where the first of `terms` occurs in `hay`, ignoring ASCII case; each
 /// term is looked for only where it would start no later than the best
 /// place found so far.
-fn first_of(text: &str, terms: &[Needle]) -> Option<usize> {
-    let hay = text.as_bytes();
+fn first_of(hay: &[u8], terms: &[Needle]) -> Option<usize> {
     let mut best: Option<usize> = None;
     for t in terms {
         let end = best.map_or(hay.len(), |b| (b + t.0.len()).min(hay.len()));
@@ -292,10 +299,11 @@ impl Needle {
     }
 }
 
-/// The largest char boundary of `text` at or below `i` (clamped to its length).
-fn floor_boundary(text: &str, i: usize) -> usize {
+/// The largest char boundary of UTF-8 `text` at or below `i` (clamped to
+/// its length): a byte that does not continue a character.
+fn floor_boundary(text: &[u8], i: usize) -> usize {
     let mut i = i.min(text.len());
-    while !text.is_char_boundary(i) {
+    while i > 0 && text.get(i).is_some_and(|&b| b & 0xC0 == 0x80) {
         i -= 1;
     }
     i
@@ -314,37 +322,41 @@ mod tests {
         let filler = "lorem ipsum dolor sit amet ".repeat(20);
         let text = format!("{filler}The DynamoDB table was Throttled at peak; later, more throttling. {filler}");
         // Stems are prefixes, found whatever their case; the earliest of several wins.
-        let w = window(&text, &needles(&["throttl", "dynamodb"]));
+        let w = window(text.as_bytes(), &needles(&["throttl", "dynamodb"]));
         assert!(w.contains("The DynamoDB table was Throttled"), "{w}");
         assert!(w.len() <= BEFORE + AFTER, "{}", w.len());
         let first = w.split_whitespace().next().unwrap_or_default();
         assert!(filler.split_whitespace().any(|f| f == first), "window begins mid-word: {w}");
         // No term in the text: the opening.
-        assert_eq!(window(&text, &needles(&["kafka"])), &text[..420]);
-        assert_eq!(window(&text, &[]), &text[..420]);
+        assert_eq!(window(text.as_bytes(), &needles(&["kafka"])), &text[..420]);
+        assert_eq!(window(text.as_bytes(), &[]), &text[..420]);
     }
 
     #[test]
     fn window_cuts_on_char_boundaries() {
         let text = format!("{}throttling{}", "é".repeat(100), "ü".repeat(400));
-        let w = window(&text, &needles(&["throttl"]));
+        let w = window(text.as_bytes(), &needles(&["throttl"]));
         assert!(w.contains("throttling"));
-        assert_eq!(first_of("Ünïcode THROTTLING", &needles(&["throttl"])), Some("Ünïcode ".len()));
+        assert_eq!(first_of("Ünïcode THROTTLING".as_bytes(), &needles(&["throttl"])), Some("Ünïcode ".len()));
+        // Only the window is read as UTF-8, and bytes that are not (a
+        // damaged store) read as U+FFFD.
+        let bad = b"throttling at \xff\xfe peak";
+        assert_eq!(window(bad, &needles(&["throttl"])), "throttling at \u{FFFD}\u{FFFD} peak");
     }
 
     #[test]
     fn the_earliest_term_is_found_in_any_case() {
         let text = format!("{}CASSANDRA kafka KaFkA", "x".repeat(5_000));
-        assert_eq!(first_of(&text, &needles(&["kafka", "cassandra"])), Some(5_000));
-        assert_eq!(first_of(&text, &needles(&["kafka"])), Some(5_010));
+        assert_eq!(first_of(text.as_bytes(), &needles(&["kafka", "cassandra"])), Some(5_000));
+        assert_eq!(first_of(text.as_bytes(), &needles(&["kafka"])), Some(5_010));
         // At the very end, and not at all.
         let text = format!("{}Kafka", "k ".repeat(3_000));
-        assert_eq!(first_of(&text, &needles(&["kafka"])), Some(6_000));
-        assert_eq!(first_of(&text, &needles(&["kafkas"])), None);
-        assert_eq!(first_of("", &needles(&["kafka"])), None);
+        assert_eq!(first_of(text.as_bytes(), &needles(&["kafka"])), Some(6_000));
+        assert_eq!(first_of(text.as_bytes(), &needles(&["kafkas"])), None);
+        assert_eq!(first_of(b"", &needles(&["kafka"])), None);
         // Digits and non-ASCII bytes match as they are.
-        assert_eq!(first_of("p99 Über über", &needles(&["über", "p99"])), Some(0));
-        assert_eq!(first_of("p9 Über über", &needles(&["über"])), Some("p9 Über ".len()));
+        assert_eq!(first_of("p99 Über über".as_bytes(), &needles(&["über", "p99"])), Some(0));
+        assert_eq!(first_of("p9 Über über".as_bytes(), &needles(&["über"])), Some("p9 Über ".len()));
     }
 
     /// The `coe` analyzer, as an index registers it.
@@ -387,15 +399,15 @@ mod tests {
                 picked.dedup();
                 let weighted: Vec<(String, f32)> = picked.iter().enumerate().map(|(i, t)| (t.clone(), 1.0 / (2.0 + i as f32))).collect();
                 let mut ours = Highlighter::from_terms(&picked, weighted.clone(), analyzer.clone()).unwrap_or_else(|| panic!("terms"));
-                let text = window(body, &ours.needles);
+                let text = window(body.as_bytes(), &ours.needles);
                 let theirs = tantivy::snippet::SnippetGenerator::new(
                     weighted.into_iter().collect(),
                     analyzer.clone(),
                     tantivy::schema::Field::from_field_id(0),
                     MAX_BYTES,
                 )
-                .snippet(text);
-                let got = ours.snippet(body);
+                .snippet(&text);
+                let got = ours.snippet(body.as_bytes());
                 compared += 1;
                 if theirs.is_empty() {
                     assert_eq!(got, None, "doc {n}, terms {picked:?}");
