@@ -422,24 +422,11 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// [`escape`] `s` onto the end of `out`.
+/// [`escape`] `s` onto the end of `out`: `&`, `<`, `>`, `"` and `'` become
+/// entities (pulldown-cmark's escaper, which scans 16 bytes at a time).
 pub fn escape_into(out: &mut String, s: &str) {
-    let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let entity = match b {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        // The five are ASCII: `i` is a char boundary.
-        out.push_str(&s[from..i]);
-        out.push_str(entity);
-        from = i + 1;
-    }
-    out.push_str(&s[from..]);
+    // Writing to a `String` does not fail.
+    let _ = pulldown_cmark_escape::escape_html(out, s);
 }
 
 #[cfg(test)]
