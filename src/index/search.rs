@@ -447,22 +447,15 @@ impl Store {
         };
         // Facet counts and the page. Many matches are counted on the search
         // threads (several segments side by side, then merged here) while
-        // this thread, whose caches are warm from the pass, reads the page.
-        // With fewer, a page with snippets to make (most of a small search's
-        // time) is read in two halves instead, the back half on a search
-        // thread, and the matches are counted here. A page without snippets
-        // is quick to read: a few hundred matches are counted on a search
-        // thread beside it; fewer are counted here, since waking a thread
-        // costs more than counting them. (`join` from outside the pool would
-        // send both halves to the pool and wait.)
+        // this thread, whose caches are warm from the pass, reads the page;
+        // fewer are counted here, since waking a thread costs more than
+        // counting them.
         // A query with no term in the body (section-scoped, fuzzy) shows summaries.
         let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
         let docs = self.docs(&searcher)?;
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
-        let split = highlighter.is_some() && addrs.len() >= PAGE_SPLIT_MIN;
-        let count_there = matched >= POOL_COUNT_MIN || (!split && matched >= POOL_COUNT_BESIDE_MIN);
         let (facets, hits) = match &self.pool {
-            Some(tantivy::Executor::ThreadPool(pool)) if count_there => {
+            Some(tantivy::Executor::ThreadPool(pool)) if matched >= POOL_COUNT_MIN => {
                 let mut fruit: Vec<Option<SegCount>> = Vec::new();
                 fruit.resize_with(matches.len(), || None);
                 let mut facets = None;
@@ -477,22 +470,6 @@ impl Store {
                     self.page(&docs, highlighter, addrs)
                 });
                 (facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect())), hits)
-            }
-            Some(tantivy::Executor::ThreadPool(pool)) if split => {
-                let mut front = addrs;
-                let back = front.split_off(front.len() / 2);
-                let mut back_hits = Ok(Vec::new());
-                let back_highlighter = highlighter.clone();
-                let (facets, front_hits) = pool.in_place_scope(|s| {
-                    s.spawn(|_| back_hits = self.page(&docs, back_highlighter, back));
-                    let hits = self.page(&docs, highlighter, front);
-                    (self.facets_of(&count_facets(matches)), hits)
-                });
-                let hits = front_hits.and_then(|mut h| {
-                    h.extend(back_hits?);
-                    Ok(h)
-                });
-                (facets, hits)
             }
             _ => (self.facets_of(&count_facets(matches)), self.page(&docs, highlighter, addrs)),
         };
@@ -824,21 +801,14 @@ where
     }
 }
 
-/// Fewer matches than this are counted on the searching thread: counting
-/// them takes less time than waking a search thread (about 20 ns a match;
-/// a search of 70 matches in 1,000 CoEs took 100 µs, a third of it in the
-/// scheduler, with the pool).
-const POOL_COUNT_MIN: usize = 2_000;
-
-/// Matches from this many up are counted on a search thread beside the
-/// reading of a page without snippets (about 20 ns a match, so at least
-/// 10 µs of counting, more than waking a thread).
-const POOL_COUNT_BESIDE_MIN: usize = 500;
-
-/// A result page of at least this many hits with snippets is read in two
-/// halves side by side: a hit's stored fields and snippet take several
-/// microseconds, more than waking a search thread.
-const PAGE_SPLIT_MIN: usize = 4;
+/// Fewer matches than this are counted on the searching thread, after the
+/// page; more on a search thread beside the reading of the page. Counting
+/// takes about 20 ns a match, so 500 are 10 µs, more than waking a thread.
+/// (Reading the page in two halves side by side, tried too, cost more than
+/// it saved once a hit took a few microseconds: 1k term query p50 76 µs on
+/// one thread, 86–97 µs in halves, and a p99 twice as long, in this VM's
+/// fast rounds.)
+const POOL_COUNT_MIN: usize = 500;
 
 /// How many matches ahead [`Rows::count`] asks for the row of the match it will count then.
 const PREFETCH_AHEAD: usize = 8;

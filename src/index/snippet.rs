@@ -29,7 +29,6 @@ pub(super) struct Snippet {
 }
 
 /// Makes the snippets of one query's result page.
-#[derive(Clone)]
 pub(super) struct Highlighter {
     /// The query's terms in the field that some document holds, as the
     /// analyzer wrote them, with their weight (1 / (1 + document frequency)).
@@ -283,7 +282,6 @@ fn first_of(hay: &[u8], terms: &[Needle]) -> Option<usize> {
 /// A query term to find in text whatever its ASCII case, without
 /// lowercasing the text: its first byte in either case is found with
 /// `memchr`, and the rest compared there.
-#[derive(Clone)]
 struct Needle(Vec<u8>);
 
 impl Needle {
