@@ -195,6 +195,10 @@ fn check_query(q: &str) -> Result<()> {
 /// Rewrite `technology:alias` to the canonical name, and section aliases
 /// (`root_causes:`, `actions:`) to field names.
 fn rewrite(q: &str, vocab: Option<&Vocab>) -> String {
+    // Every rewrite is of a `field:` prefix.
+    if !q.contains(':') {
+        return q.to_string();
+    }
     static TECH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"\b(?:technology|tech):(?:"([^"]+)"|([^\s()"]+))"#).expect("technology regex compiles")
     });

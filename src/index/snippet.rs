@@ -36,6 +36,10 @@ pub(super) struct Highlighter {
     /// Every query term in the field, to place the window (stems are
     /// prefixes of the words they come from, ASCII case aside).
     needles: Vec<Needle>,
+    /// Which (lowercase ASCII) bytes start a term: the stemmer keeps a
+    /// word's first letter, so a word whose first letter starts no term
+    /// cannot become one.
+    firsts: [bool; 256],
     /// The field's analyzer, for the words that could be a query term.
     analyzer: TextAnalyzer,
     /// The analyzer's last output, reused.
@@ -80,7 +84,13 @@ impl Highlighter {
             return None;
         }
         let needles = all.iter().map(|t| Needle::new(t)).collect();
-        Some(Highlighter { terms: weighted, needles, analyzer, stem: String::new(), seen: Default::default() })
+        let mut firsts = [false; 256];
+        for (t, _) in &weighted {
+            if let Some(&b) = t.as_bytes().first() {
+                firsts[usize::from(b)] = true;
+            }
+        }
+        Some(Highlighter { terms: weighted, needles, firsts, analyzer, stem: String::new(), seen: Default::default() })
     }
 
     /// The snippet of `body` (UTF-8 bytes), or `None` when no query term is
@@ -93,10 +103,8 @@ impl Highlighter {
 
     /// The weight of `word` if the analyzer turns it into a query term.
     fn weight_of(&mut self, word: &str) -> Option<f32> {
-        // The stemmer keeps a word's first letter: a word whose (lowercase,
-        // ASCII) first letter starts no term cannot become one.
         let first = word.as_bytes().first()?.to_ascii_lowercase();
-        if first.is_ascii() && !self.terms.iter().any(|(t, _)| t.as_bytes().first() == Some(&first)) {
+        if first.is_ascii() && !self.firsts[usize::from(first)] {
             return None;
         }
         if let Some(&w) = self.seen.get(word) {
