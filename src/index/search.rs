@@ -449,11 +449,11 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        // Facet counts and the page. Many matches are counted on the search
-        // threads (several segments side by side, then merged here) while
-        // this thread, whose caches are warm from the pass, reads the page;
-        // fewer are counted here, since waking a thread costs more than
-        // counting them.
+        // Facet counts and the page. Many matches ([`POOL_COUNT_MIN`] or
+        // more) are counted on the search threads (several segments side by
+        // side, then merged here) while this thread, whose caches are warm
+        // from the pass, reads the page; fewer are counted here, since waking
+        // a thread costs more than counting them.
         // A query with no term in the body (section-scoped, fuzzy) shows summaries.
         let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
         let docs = self.docs(&searcher)?;

@@ -261,7 +261,7 @@ fn window<'a>(text: &'a [u8], terms: &[Needle]) -> Cow<'a, str> {
         Some(at) => {
             let mut start = floor_boundary(text, at.saturating_sub(BEFORE));
             if start > 0 {
-                // Begin at a word.
+                // Begin at a word (after an ASCII space).
                 start = text[start..at].iter().position(u8::is_ascii_whitespace).map_or(start, |i| start + i + 1);
             }
             start..floor_boundary(text, at + AFTER)
