@@ -763,7 +763,11 @@ where
     /// more slots, which no dimension reads.
     fn count(&self, docs: &[tantivy::DocId]) -> Vec<u32> {
         let more_slot = u32::from(self.pad) + 1;
-        let mut counts = vec![0u32; more_slot as usize + 1];
+        // A power of two long, so that a slot masked by `mask` is known to
+        // be in bounds: the sixteen adds of a row have no checks to branch on.
+        let mask = (more_slot as usize + 1).next_power_of_two() - 1;
+        let mut all = vec![0u32; mask + 1];
+        let counts = &mut all[..=mask];
         // Where the next document with more slots is looked for in `over`.
         let mut over_from = 0;
         for (k, &doc) in docs.iter().enumerate() {
@@ -772,15 +776,14 @@ where
             }
             let Some(row) = self.rows.get(doc as usize * ROW..(doc as usize + 1) * ROW) else { continue };
             for &slot in row {
-                if let Some(c) = counts.get_mut(u32::from(slot) as usize) {
-                    *c += 1;
-                }
+                counts[u32::from(slot) as usize & mask] += 1;
             }
             if row.last().is_some_and(|&s| u32::from(s) == more_slot) {
-                over_from = self.count_more(doc, over_from, &mut counts);
+                over_from = self.count_more(doc, over_from, counts);
             }
         }
-        counts
+        all.truncate(more_slot as usize + 1);
+        all
     }
 
     /// Add the slots of `doc` past its row; its entry in `over` is at or
