@@ -515,17 +515,18 @@ impl Store {
         Ok(searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?.into_iter().next().map(|(_, a)| a))
     }
 
-    /// The stored model (without section text) and Markdown of a CoE
-    /// `access` may read, and its address.
-    fn stored(&self, searcher: &Searcher, id: &str, access: &Access) -> Result<(CoeDoc, String, DocAddress)> {
+    /// The stored model (without section text), Markdown and first-seen
+    /// date of a CoE `access` may read.
+    fn stored(&self, searcher: &Searcher, id: &str, access: &Access) -> Result<(CoeDoc, String, Option<i64>)> {
         let addr = self.address_of(searcher, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let doc = self.docs(searcher)?.get(addr)?;
+        let docs = self.docs(searcher)?;
+        let doc = docs.get(addr)?;
         let meta = self.meta_of(&doc).ok_or_else(|| Error::Other(format!("stored document `{id}` is unreadable")))?;
         if !access.allows(meta.visibility, meta.team.as_deref()) {
             return Err(Error::NotFound(id.to_string()));
         }
         let raw = doc.text(self.fields.raw).map(str::to_string).unwrap_or_default();
-        Ok((meta, raw, addr))
+        Ok((meta, raw, docs.first_seen.at(addr)))
     }
 
     /// The Markdown of a CoE, as indexed.
@@ -535,8 +536,7 @@ impl Store {
 
     /// The full document (re-read from the stored Markdown), its Markdown and first-seen date.
     pub fn get(&self, id: &str, vocab: &Vocab, access: &Access) -> Result<Detail> {
-        let searcher = self.reader.searcher();
-        let (mut meta, raw, addr) = self.stored(&searcher, id, access)?;
+        let (mut meta, raw, first_seen) = self.stored(&self.reader.searcher(), id, access)?;
         let defaults = crate::parse::Defaults { team: meta.team.clone(), visibility: meta.visibility };
         let full = crate::parse::parse_text(
             crate::parse::Input { source: &meta.source, path: &meta.path, bytes: raw.as_bytes(), defaults: &defaults },
@@ -546,7 +546,7 @@ impl Store {
         );
         meta.sections = full.sections;
         meta.evidence = full.evidence;
-        Ok(Detail { doc: meta, raw, first_seen: self.docs(&searcher)?.first_seen.at(addr) })
+        Ok(Detail { doc: meta, raw, first_seen })
     }
 
     /// CoEs like this one: more-like-this over the text, boosted by shared
