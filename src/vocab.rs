@@ -4,6 +4,7 @@
 //! The files are embedded at build time; [`Vocab::load`] merges the config's
 //! additions at run time, so extending a vocabulary needs no rebuild.
 
+use crate::parse::pattern::ascii_boundaries;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -115,13 +116,6 @@ pub struct CompiledRule {
 /// parse time. The cache grows only as far as the text needs.
 const FAILURE_DFA_CACHE: usize = 16 << 20;
 
-/// Word boundaries in data patterns are ASCII (`(?-u:\b)`): the fast lazy DFA
-/// cannot run Unicode word boundaries on non-ASCII text and falls back to a
-/// backtracker, which made tagging the slowest part of indexing.
-fn ascii_boundaries(p: &str) -> String {
-    p.replace(r"\b", r"(?-u:\b)")
-}
-
 /// One case-insensitive regex matching every rule, one pattern id per rule:
 /// the text is scanned once rather than once per rule.
 fn compile_rules(rules: &[CompiledRule]) -> Result<regex_automata::meta::Regex, String> {
@@ -190,7 +184,6 @@ pub struct Vocab {
     /// Section kinds with their aliases.
     pub kinds: Vec<HeadingKind>,
     alias_to_kind: HashMap<String, usize>,
-    prefixes: Vec<(String, usize)>,
     /// The technologies.
     pub technologies: Vec<Technology>,
     /// Alias matchers, built on first use (a restart with nothing to parse
@@ -335,15 +328,11 @@ impl Vocab {
         }
 
         let mut alias_to_kind = HashMap::new();
-        let mut prefixes = Vec::new();
         for (i, k) in kinds.iter().enumerate() {
             for a in &k.aliases {
-                let n = normalize_heading(a);
-                alias_to_kind.entry(n.clone()).or_insert(i);
-                prefixes.push((n, i));
+                alias_to_kind.entry(normalize_heading(a)).or_insert(i);
             }
         }
-        prefixes.sort_by_key(|(a, _)| std::cmp::Reverse(a.len()));
 
         let mut name_index = HashMap::new();
         for (i, t) in technologies.iter().enumerate() {
@@ -387,7 +376,6 @@ impl Vocab {
         Ok(Vocab {
             kinds,
             alias_to_kind,
-            prefixes,
             technologies,
             matchers: std::sync::OnceLock::new(),
             failure_modes,
@@ -414,16 +402,15 @@ impl Vocab {
         })
     }
 
+    /// The kind of a normalized heading: the whole heading, else its longest
+    /// run of leading words that is an alias ("root cause analysis" is a
+    /// `root cause`). A few lookups, one per word, whatever the number of aliases.
     fn kind_of_normalized(&self, n: &str) -> Option<&str> {
-        if let Some(&i) = self.alias_to_kind.get(n) {
-            return Some(&self.kinds[i].id);
-        }
-        for (alias, i) in &self.prefixes {
-            if n.len() > alias.len() && n.starts_with(alias.as_str()) && n.as_bytes()[alias.len()] == b' ' {
-                return Some(&self.kinds[*i].id);
-            }
-        }
-        None
+        std::iter::once(n.len())
+            .chain(n.rmatch_indices(' ').map(|(i, _)| i))
+            .find_map(|end| n.get(..end).and_then(|words| self.alias_to_kind.get(words)))
+            .and_then(|&i| self.kinds.get(i))
+            .map(|k| k.id.as_str())
     }
 
     /// The canonical technology name for a user-supplied name or alias.
@@ -605,6 +592,11 @@ mod tests {
         assert_eq!(v.heading_kind("Lessons learnt"), Some("lessons_learned"));
         assert_eq!(v.heading_kind("Process improvements"), None);
         assert_eq!(v.heading_kind("Corrective and Preventative Measure"), Some("action_items"));
+        // Leading words that are an alias: the longest one wins ("summary"
+        // and "summary of impact" are both aliases, of different kinds).
+        assert_eq!(v.heading_kind("Summary of impact on customers"), Some("impact"));
+        assert_eq!(v.heading_kind("Summary for leadership"), Some("summary"));
+        assert_eq!(v.heading_kind("Root cause identification the five whys we ran"), Some("five_whys"));
     }
 
     #[test]

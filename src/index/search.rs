@@ -8,6 +8,7 @@ use super::snippet::Highlighter;
 use super::stored::{Docs, StoredDoc};
 use crate::error::{Error, Result};
 use crate::model::{ActionItem, ActionStatus, CoeDoc, Visibility};
+use crate::parse::pattern;
 use crate::vocab::Vocab;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -199,9 +200,8 @@ fn rewrite(q: &str, vocab: Option<&Vocab>) -> String {
     if !q.contains(':') {
         return q.to_string();
     }
-    static TECH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"\b(?:technology|tech):(?:"([^"]+)"|([^\s()"]+))"#).expect("technology regex compiles")
-    });
+    static TECH: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| pattern::compile(r#"\b(?:technology|tech):(?:"([^"]+)"|([^\s()"]+))"#));
     let aliased = q
         .replace("root_causes:", "root_cause:")
         .replace("rootcause:", "root_cause:")

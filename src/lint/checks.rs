@@ -6,6 +6,7 @@ use super::prose::{self, Lines, Place, Prose};
 use super::{LintConfig, MAX_TITLE_WORDS, is_quantified, is_written, title_words};
 use crate::model::{ActionStatus, CoeDoc, EventKind, Level, Section};
 use crate::parse::dates;
+use crate::parse::pattern;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -375,8 +376,7 @@ fn find<'p>(prose: &'p Prose, places: &[Place], skip_quotes: bool, re: &Regex) -
 }
 
 static FIRST_PERSON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:we(?:['’](?:re|ve|ll|d))?|us|our|ours|ourselves|i(?:['’](?:m|ve|ll|d))?|me|my|myself|let['’]s)\b")
-        .expect("first-person regex compiles")
+    pattern::compile(r"(?i)\b(?:we(?:['’](?:re|ve|ll|d))?|us|our|ours|ourselves|i(?:['’](?:m|ve|ll|d))?|me|my|myself|let['’]s)\b")
 });
 
 /// Words before a capital "I" that make it a numeral ("Phase I", "Type I").
@@ -446,10 +446,11 @@ fn third_person(cx: &Ctx, out: &mut Vec<Raw>) {
 }
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b")
-        .expect("email regex compiles")
+    pattern::compile(
+        r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b",
+    )
 });
-static HANDLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"@[A-Za-z][A-Za-z0-9_-]*").expect("handle regex compiles"));
+static HANDLE: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"@[A-Za-z][A-Za-z0-9_-]*"));
 
 /// Local parts of addresses that belong to a team or a function, not a person.
 const ROLE_ADDRESSES: &[&str] = &[
@@ -608,7 +609,7 @@ fn names(cx: &Ctx, out: &mut Vec<Raw>) {
         if name.is_empty() {
             continue;
         }
-        let Ok(re) = Regex::new(&format!(r"\b{}\b", regex::escape(name).replace(' ', r"\s+"))) else { continue };
+        let Ok(re) = pattern::try_compile(&format!(r"\b{}\b", regex::escape(name).replace(' ', r"\s+"))) else { continue };
         for (h, _, _) in find(&cx.prose, &places, false, &re) {
             let (line, col) = cx.lines.pos(h.at);
             out.push(raw(
@@ -734,21 +735,18 @@ fn action_items(cx: &Ctx, out: &mut Vec<Raw>) {
 }
 
 /// A due date was written but did not parse (`due: next sprint`).
-static DUE_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:due|deadline|eta)\b\s*(?:date)?\s*[:=]").expect("due regex compiles"));
+static DUE_WORD: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"(?i)\b(?:due|deadline|eta)\b\s*(?:date)?\s*[:=]"));
 
 /// An item marked as decided against in its text (`… (not doing: reason)`).
 static NOT_DOING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:not doing|not planned|won['’]?t (?:do|fix)|wontfix|cancell?ed|declined|dropped|rejected)\b")
-        .expect("not-doing regex compiles")
+    pattern::compile(r"(?i)\b(?:not doing|not planned|won['’]?t (?:do|fix)|wontfix|cancell?ed|declined|dropped|rejected)\b")
 });
 
 /// A priority written as a bare word near the start of an item (`- **HIGH** …`, `[Critical] …`).
 static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"^\s*(?:[-*+]|\d+[.)])?\s*(?:\[[ xX]\]\s*)?[*_\[(|]*\s*(?i:critical|high|medium|med|low|blocker|urgent|major|minor)\b[*_\])|:]",
     )
-    .expect("priority regex compiles")
 });
 
 fn join_and(v: &[&str]) -> String {
@@ -795,14 +793,16 @@ fn impact(cx: &Ctx, out: &mut Vec<Raw>) {
 /// Words that mark detection, beyond the timeline classifier's (generous on purpose:
 /// the rule asks only that some entry says when the issue became known).
 static DETECT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:detect\w*|alert\w*|alarm\w*|pag(?:e|ed|ing)|notic\w*|report\w*|discover\w*|observ\w*|spott\w*|flag(?:s|ged)?|identif\w*|became aware|aware of|disclos\w*|realis\w*|realiz\w*|diagnos\w*|learned|received|contacted|first (?:sign|symptom|error|complaint)s?|complain\w*|ticket|escalat\w*|investigat\w*|on-?call)\b")
-        .expect("detect regex compiles")
+    pattern::compile(
+        r"(?i)\b(?:detect\w*|alert\w*|alarm\w*|pag(?:e|ed|ing)|notic\w*|report\w*|discover\w*|observ\w*|spott\w*|flag(?:s|ged)?|identif\w*|became aware|aware of|disclos\w*|realis\w*|realiz\w*|diagnos\w*|learned|received|contacted|first (?:sign|symptom|error|complaint)s?|complain\w*|ticket|escalat\w*|investigat\w*|on-?call)\b",
+    )
 });
 
 /// Words that mark mitigation or resolution.
 static MITIGATE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:mitigat\w*|roll(?:ed|ing)?[ -]?back|revert\w*|fix(?:ed|es)?|hot-?fix\w*|patch\w*|releas\w*|restor\w*|recover\w*|resolv\w*|disabl\w*|block\w*|remov\w*|delet\w*|revok\w*|rotat\w*|fail(?:ed)?[ -]?over|restart\w*|reboot\w*|scal(?:ed|ing) (?:up|out)|increas\w*|drain\w*|redeploy\w*|deployed|workaround|back (?:up|online|to normal)|resum\w*|stabili[sz]\w*|contain\w*|banned|suspend\w*|yanked|closed)\b")
-        .expect("mitigate regex compiles")
+    pattern::compile(
+        r"(?i)\b(?:mitigat\w*|roll(?:ed|ing)?[ -]?back|revert\w*|fix(?:ed|es)?|hot-?fix\w*|patch\w*|releas\w*|restor\w*|recover\w*|resolv\w*|disabl\w*|block\w*|remov\w*|delet\w*|revok\w*|rotat\w*|fail(?:ed)?[ -]?over|restart\w*|reboot\w*|scal(?:ed|ing) (?:up|out)|increas\w*|drain\w*|redeploy\w*|deployed|workaround|back (?:up|online|to normal)|resum\w*|stabili[sz]\w*|contain\w*|banned|suspend\w*|yanked|closed)\b",
+    )
 });
 
 fn has_date_or_time(s: &str) -> bool {
@@ -811,11 +811,10 @@ fn has_date_or_time(s: &str) -> bool {
 
 /// A line that starts like a timeline entry: a date, a time or a weekday.
 static ENTRY_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    pattern::compile(concat!(
         r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?[|*_\[(]*\s*(?:\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{2,4})?\b|\d{1,2}:\d{2}|",
         r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
     ))
-    .expect("entry regex compiles")
 });
 
 fn timeline(cx: &Ctx, out: &mut Vec<Raw>) {
@@ -941,7 +940,7 @@ pub const DEFAULT_BLAMEFUL: &[&str] = &[
 fn phrase_regex<'a>(phrases: impl Iterator<Item = &'a str>) -> Option<Regex> {
     let alts: Vec<String> =
         phrases.map(str::trim).filter(|p| !p.is_empty()).map(|p| regex::escape(p).replace(' ', r"\s+").replace('\'', "['’]")).collect();
-    Regex::new(&format!(r"(?i)\b(?:{})\b", alts.join("|"))).ok()
+    pattern::try_compile(&format!(r"(?i)\b(?:{})\b", alts.join("|"))).ok()
 }
 
 static DEFAULT_BLAMEFUL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| phrase_regex(DEFAULT_BLAMEFUL.iter().copied()));
@@ -968,7 +967,7 @@ fn blameful(cx: &Ctx, out: &mut Vec<Raw>) {
     }
 }
 
-static MARKER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:TODO|TBD|FIXME|XXX)\b").expect("marker regex compiles"));
+static MARKER: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"\b(?:TODO|TBD|FIXME|XXX)\b"));
 
 fn placeholders(cx: &Ctx, out: &mut Vec<Raw>) {
     for (h, _, _) in find(&cx.prose, &[Place::Body, Place::Heading], true, &MARKER) {

@@ -15,6 +15,7 @@ mod prose;
 pub use new::{new_coe, slugify};
 
 use crate::model::{CoeDoc, Level};
+use crate::parse::pattern;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ pub const MAX_TITLE_WORDS: usize = 19;
 pub const DEFAULT_MAX_PER_RULE: usize = 10;
 
 static QUANTIFIED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    pattern::compile(concat!(
         r"(?i)\b\d[\d,.]*\s*(?:%|percent|customers?|users?|clients?|accounts?|tenants?|merchants?|sellers?|members?|people|visitors?|",
         r"requests?|calls?|queries|query|messages?|orders?|transactions?|payments?|attempts?|sessions?|logins?|errors?|failures?|",
         r"jobs?|builds?|deploys?|deployments?|pods?|nodes?|hosts?|servers?|instances?|machines?|vms?|clusters?|regions?|zones?|sites?|",
@@ -40,7 +41,6 @@ static QUANTIFIED: LazyLock<Regex> = LazyLock::new(|| {
         r"|\b(?:no|zero|none of the)\s+(?:\w+\s+)?(?:customers?|users?|clients?|accounts?|packages?|crates?|data|requests?|orders?|payments?|transactions?|records?|funds|credentials?|tokens?|downtime|impact)\b",
         r"|\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:[a-z]{2,4}\s*)?(?:-|–|—|to|until|through)\s*\d{1,2}:\d{2}",
     ))
-    .expect("quantified regex compiles")
 });
 
 /// True when a text states numbers with units (counts, durations, percentages,
@@ -50,8 +50,9 @@ pub fn is_quantified(text: &str) -> bool {
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[\s\-–—.…*_>|:]*(?:todo|tbd|tba|tbc|n/?a|none yet|to be (?:written|determined|completed|added)|coming soon|fill (?:me )?in|placeholder|xxx|\.\.\.)?[\s\-–—.…*_>|:!]*$")
-        .expect("placeholder regex compiles")
+    pattern::compile(
+        r"(?i)^[\s\-–—.…*_>|:]*(?:todo|tbd|tba|tbc|n/?a|none yet|to be (?:written|determined|completed|added)|coming soon|fill (?:me )?in|placeholder|xxx|\.\.\.)?[\s\-–—.…*_>|:!]*$",
+    )
 });
 
 /// True when a section body has real content: not empty, and not only a

@@ -6,6 +6,7 @@
 
 use crate::parse::frontmatter;
 use crate::parse::markdown::options;
+use crate::parse::pattern;
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -99,8 +100,7 @@ pub struct Prose {
     pub media: Vec<Media>,
 }
 
-static URL_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?|ftp|file|s3|gs)://[^\s<>\x1f]+|\bwww\.[^\s<>\x1f]+").expect("url regex compiles"));
+static URL_RE: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"(?i)\b(?:https?|ftp|file|s3|gs)://[^\s<>\x1f]+|\bwww\.[^\s<>\x1f]+"));
 
 /// Graph-drawing fenced blocks (MyST figures, Mermaid, Vega).
 fn is_graph_fence(info: &str) -> bool {

@@ -6,6 +6,7 @@ use super::capped::Capped;
 use super::dates;
 use super::markdown::{Block, BlockKind, RawSection};
 use crate::model::{ActionItem, ActionStatus};
+use crate::parse::pattern;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -18,18 +19,18 @@ static OWNER_RE: Capped = Capped::new(
     &[(1, 41)],
 );
 static HANDLE_RE: Capped = Capped::new(r"(?:^|[\s(])@([A-Za-z0-9][\w-]{1,38}(?:/[\w-]+)?)", &[(1, 39)]);
-static DUE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:due(?:\s+date)?|deadline|eta|target(?:\s+date)?|by)\s*[:=]?\s*([^,;)\]|]{4,30})").expect("due regex compiles")
-});
+static DUE_RE: LazyLock<Regex> =
+    LazyLock::new(|| pattern::compile(r"(?i)\b(?:due(?:\s+date)?|deadline|eta|target(?:\s+date)?|by)\s*[:=]?\s*([^,;)\]|]{4,30})"));
 static SEV_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:(?:severity|priority|sev|pri)\s*[:=]?\s*(critical|high|medium|low|p[0-4]|sev[- ]?[0-5]|[0-5])\b|(p[0-4]|sev[- ]?[0-5])\b)")
-        .expect("severity regex compiles")
+    pattern::compile(
+        r"(?i)\b(?:(?:severity|priority|sev|pri)\s*[:=]?\s*(critical|high|medium|low|p[0-4]|sev[- ]?[0-5]|[0-5])\b|(p[0-4]|sev[- ]?[0-5])\b)",
+    )
 });
 static STATUS_RE: Capped = Capped::new(
     r"(?i)(?:\bstatus\s*[:=]\s*([a-z][\w' -]{1,20})|[(\[]\s*(done|completed?|closed|fixed|resolved|merged|in progress|open|todo|won'?t (?:do|fix)|wontfix|not doing|cancell?ed|declined|dropped)\s*(?:[)\]]|[:—–-])|(✅|✔|☑))",
     &[(1, 21)],
 );
-static TICKET_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b").expect("ticket regex compiles"));
+static TICKET_RE: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b"));
 
 /// Normalise a status word.
 pub fn parse_status(s: &str) -> Option<ActionStatus> {

@@ -7,6 +7,7 @@
 //! order of preference, so when its match keeps within every bound it is the
 //! exact pattern's match too; anything else is handed to the exact pattern.
 
+use crate::parse::pattern;
 use regex::{Captures, Regex};
 use regex_syntax::ast::{self, Ast, RepetitionKind, RepetitionRange};
 use std::sync::OnceLock;
@@ -32,20 +33,16 @@ impl Capped {
 
     /// The leftmost-first match of the exact pattern, with its groups.
     pub fn captures<'h>(&self, haystack: &'h str) -> Option<Captures<'h>> {
-        let fast = self.fast.get_or_init(|| compile(&unbounded(self.pattern)));
+        let fast = self.fast.get_or_init(|| pattern::compile(&unbounded(self.pattern)));
         let c = fast.captures(haystack)?;
         let within = self.caps.iter().all(|&(group, most)| c.get(group).is_none_or(|m| m.as_str().chars().count() <= most));
-        if within { Some(c) } else { self.exact.get_or_init(|| compile(self.pattern)).captures(haystack) }
+        if within { Some(c) } else { self.exact.get_or_init(|| pattern::compile(self.pattern)).captures(haystack) }
     }
 
     /// Whether the exact pattern matches.
     pub fn is_match(&self, haystack: &str) -> bool {
         self.captures(haystack).is_some()
     }
-}
-
-fn compile(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in pattern compiles")
 }
 
 /// `pattern` with every `{m,n}` repeat made `{m,}`.

@@ -1,6 +1,7 @@
 //! Dates, times and time zones in the forms real postmortems use:
 //! ISO 8601, `14:05`, `4:19 PM PST`, `June 13, 2023 14:05 UTC`, `13 June 2023`.
 
+use crate::parse::pattern;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -15,30 +16,27 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
         | \b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm>{MONTH})(?:,?\s+(?P<dy>\d{{4}})\b)?
         | \b(?P<um>\d{{1,2}})[/-](?P<ud>\d{{1,2}})[/-](?P<uy>\d{{4}})\b"
     );
-    Regex::new(&p).expect("date regex compiles")
+    pattern::compile(&p)
 });
 
 static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?ix)
         (?:^|[^\d:])(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?\s*(?P<ap>[ap]\.?m\b\.?)?
         | (?:^|[^\d:.])(?P<h2>\d{1,2})\s*(?P<ap2>[ap]\.?m)\b\.?",
     )
-    .expect("time regex compiles")
 });
 
 static TZ_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"^\s*\(?\s*(?P<tz>UTC|GMT|Z|PST|PDT|PT|EST|EDT|ET|CST|CDT|CT|MST|MDT|MT|CET|CEST|BST|IST|JST|AEST|AEDT|NZST|NZDT|HKT|SGT|UTC\s?[+-]\s?\d{1,2}(?::?\d{2})?|GMT\s?[+-]\s?\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})\b\)?",
     )
-    .expect("tz regex compiles")
 });
 
 static ZONE_NOTE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?i)\b(?:all\s+)?times?\s+(?:are\s+)?(?:(?:shown\s+|given\s+|listed\s+)?in\s+)?(?:the\s+)?\(?(?P<tz>UTC|GMT|PST|PDT|PT|EST|EDT|ET|CST|CDT|MST|MDT|CET|CEST|BST|IST|JST|AEST|AEDT|UTC\s?[+-]\s?\d{1,2})\b|\((?P<tz2>UTC|GMT|PST|PDT|PT|EST|EDT|ET|CET|CEST|BST|IST|JST)\)|\bin\s+(?P<tz3>UTC|GMT)\b",
     )
-    .expect("zone regex compiles")
 });
 
 /// A date and/or time found in a text.
@@ -217,9 +215,8 @@ pub fn leading_datetime(text: &str, window: usize, year: Option<i32>) -> Option<
 
 /// The first RFC 3339 / ISO 8601 timestamp with a time part, and its zone when written.
 pub fn find_iso_timestamp(text: &str) -> Option<(NaiveDateTime, Option<FixedOffset>, usize, usize)> {
-    static ISO: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?").expect("iso regex compiles")
-    });
+    static ISO: LazyLock<Regex> =
+        LazyLock::new(|| pattern::compile(r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?"));
     let c = ISO.captures(text)?;
     let whole = c.get(0)?;
     let date = NaiveDate::parse_from_str(c.get(1)?.as_str(), "%Y-%m-%d").ok()?;
@@ -251,7 +248,7 @@ pub fn parse_due(text: &str, year: Option<i32>) -> Option<NaiveDate> {
     if let Some(d) = first_date(text, year) {
         return Some(d);
     }
-    static Q: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bQ([1-4])\s*(?:FY)?\s*'?(\d{2,4})\b").expect("quarter regex compiles"));
+    static Q: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"(?i)\bQ([1-4])\s*(?:FY)?\s*'?(\d{2,4})\b"));
     let c = Q.captures(text)?;
     let q: u32 = c.get(1)?.as_str().parse().ok()?;
     let mut y: i32 = c.get(2)?.as_str().parse().ok()?;
@@ -269,7 +266,7 @@ pub fn parse_due(text: &str, year: Option<i32>) -> Option<NaiveDate> {
 
 /// A plausible four-digit year written in a text ("Date (2022)").
 pub fn first_year(text: &str) -> Option<i32> {
-    static Y: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(19[7-9]\d|20\d\d)\b").expect("year regex compiles"));
+    static Y: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"\b(19[7-9]\d|20\d\d)\b"));
     Y.captures(text).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse().ok())
 }
 

@@ -1,6 +1,7 @@
 //! Front matter: YAML between `---` lines or TOML between `+++` lines, read
 //! into a JSON value in bounded time and memory (alias bombs are rejected).
 
+use crate::parse::pattern;
 use serde_json::Value;
 
 /// Front matter larger than this is rejected (the body is still read).
@@ -116,12 +117,22 @@ const INLINE_KEYS: &[&str] = &[
 /// How far into the body inline metadata is looked for.
 const INLINE_LINES: usize = 60;
 
-static INLINE_KEY_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+/// The inline keys as one alternation, longest first.
+fn inline_key_alternation() -> String {
     let mut keys: Vec<&str> = INLINE_KEYS.to_vec();
     keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
-    let alts: Vec<String> = keys.iter().map(|k| regex::escape(k).replace(' ', r"[ _-]")).collect();
-    regex::Regex::new(&format!(r"(?i)(?:^|[\s|;,·])({})\s*:\s", alts.join("|"))).expect("inline key pattern")
-});
+    keys.iter().map(|k| regex::escape(k).replace(' ', r"[ _-]")).collect::<Vec<_>>().join("|")
+}
+
+/// A key anywhere in a line (after a separator).
+static INLINE_KEY_RE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| pattern::compile(&format!(r"(?i)(?:^|[\s|;,·])({})\s*:\s", inline_key_alternation())));
+
+/// A key at the start of a line: exactly the lines where [`INLINE_KEY_RE`]'s
+/// first match starts at 0. Anchored, it reads a few bytes of a line of
+/// prose where the unanchored search reads all of it.
+static INLINE_KEY_FIRST_RE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| pattern::compile(&format!(r"(?i)^[\s|;,·]?(?:{})\s*:\s", inline_key_alternation())));
 
 /// Metadata written as `Key: value` lines (`**Team:** Payments · **Severity:** SEV2`,
 /// `- Date: 2024-03-01`) or two-column table rows (`| Severity | SEV2 |`) near
@@ -139,7 +150,7 @@ pub fn inline_fields(body: &str) -> serde_json::Map<String, Value> {
         if fenced || t.starts_with('#') {
             continue;
         }
-        let line = t.replace("**", "").replace("__", "");
+        let line = unbold(t);
         let line = line.trim_start_matches(['>', '-', '*', '+', ' ']).trim();
         let mut put = |key: &str, value: &str| {
             let value = value.trim().trim_matches(|c: char| c == '|' || c == ',' || c == ';' || c == '·' || c == '*' || c == '_').trim();
@@ -152,10 +163,15 @@ pub fn inline_fields(body: &str) -> serde_json::Map<String, Value> {
             // A two-column table row: | Key | Value |
             let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
             if let [k, v] = cells.as_slice()
-                && INLINE_KEYS.iter().any(|x| x.eq_ignore_ascii_case(&k.trim_end_matches(':').replace(['_', '-'], " ")))
+                && let key = k.trim_end_matches(':').replace(['_', '-'], " ")
+                && INLINE_KEYS.iter().any(|x| x.eq_ignore_ascii_case(&key))
             {
                 put(k.trim_end_matches(':'), v);
             }
+            continue;
+        }
+        // The line must open with a key: "the team: …" in a sentence is prose.
+        if !INLINE_KEY_FIRST_RE.is_match(line) {
             continue;
         }
         let found: Vec<(usize, usize, &str)> = INLINE_KEY_RE
@@ -165,7 +181,6 @@ pub fn inline_fields(body: &str) -> serde_json::Map<String, Value> {
                 Some((whole.start(), whole.end(), c.get(1)?.as_str()))
             })
             .collect();
-        // The line must open with a key: "the team: …" in a sentence is prose.
         if found.first().is_none_or(|f| f.0 != 0) {
             continue;
         }
@@ -177,10 +192,18 @@ pub fn inline_fields(body: &str) -> serde_json::Map<String, Value> {
     out
 }
 
+/// `t` without its bold markers (`**`, `__`); borrowed when it has no `*`
+/// or `_` (most lines: a byte search, where each `replace` searched and copied).
+fn unbold(t: &str) -> std::borrow::Cow<'_, str> {
+    if memchr::memchr2(b'*', b'_', t.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    std::borrow::Cow::Owned(t.replace("**", "").replace("__", ""))
+}
+
 /// `[text](url)` → `text`.
 fn strip_links(s: &str) -> String {
-    static LINK: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\[([^\]]*)\]\([^)]*\)").expect("link pattern"));
+    static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| pattern::compile(r"\[([^\]]*)\]\([^)]*\)"));
     LINK.replace_all(s, "$1").into_owned()
 }
 
@@ -241,6 +264,17 @@ mod tests {
         assert_eq!(get("services_affected"), Some("checkout, cart"));
         assert_eq!(m.len(), 4, "no prose, no status: {m:?}");
         assert!(inline_fields("```\nTeam: in code\n```\n").is_empty());
+    }
+
+    #[test]
+    fn inline_keys_open_the_line_whatever_the_markup() {
+        let m = inline_fields("__Owner team:__ SRE\n* Severity: SEV1\n> Incident date: 2024-03-01 · Sev: 2\nSo the team: prose\n");
+        let get = |k: &str| m.get(k).and_then(Value::as_str);
+        assert_eq!(get("owner_team"), Some("SRE"));
+        assert_eq!(get("severity"), Some("SEV1"));
+        assert_eq!(get("incident_date"), Some("2024-03-01"));
+        assert_eq!(get("sev"), Some("2"));
+        assert_eq!(m.len(), 4, "{m:?}");
     }
 
     #[test]

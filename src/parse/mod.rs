@@ -6,6 +6,7 @@ pub mod capped;
 pub mod dates;
 pub mod frontmatter;
 pub mod markdown;
+pub(crate) mod pattern;
 pub mod tags;
 pub mod timeline;
 pub mod whys;

@@ -2,6 +2,7 @@
 //! from `index-schema/failure_modes.toml`), services affected, and severity.
 
 use crate::model::Evidence;
+use crate::parse::pattern;
 use crate::vocab::{Vocab, sentence_around};
 use regex::Regex;
 use std::collections::HashMap;
@@ -80,8 +81,9 @@ pub fn failure_modes(vocab: &Vocab, parts: &[Weighted]) -> Vec<String> {
 }
 
 static SERVICE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:[Tt]he\s+)?`?([A-Z][A-Za-z0-9]+(?:[ .-][A-Z][A-Za-z0-9]+)?|[a-z][a-z0-9]+(?:-[a-z0-9]+)+)`?\s+(?:service|API|api|microservice|backend|frontend|cluster|website|site|app|endpoint)s?\b")
-        .expect("service regex compiles")
+    pattern::compile(
+        r"\b(?:[Tt]he\s+)?`?([A-Z][A-Za-z0-9]+(?:[ .-][A-Z][A-Za-z0-9]+)?|[a-z][a-z0-9]+(?:-[a-z0-9]+)+)`?\s+(?:service|API|api|microservice|backend|frontend|cluster|website|site|app|endpoint)s?\b",
+    )
 });
 
 const NOT_SERVICES: &[&str] = &[
@@ -193,8 +195,9 @@ fn looks_like_service(name: &str) -> bool {
 }
 
 static SEV_TEXT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:sev(?:erity)?[- ]?([0-5])\b|severity\s*(?:level\s*)?[:=]?\s*(critical|high|major|medium|moderate|low|minor)\b|\bP([0-4])\s+incident\b)")
-        .expect("severity regex compiles")
+    pattern::compile(
+        r"(?i)\b(?:sev(?:erity)?[- ]?([0-5])\b|severity\s*(?:level\s*)?[:=]?\s*(critical|high|major|medium|moderate|low|minor)\b|\bP([0-4])\s+incident\b)",
+    )
 });
 
 /// Normalise a severity to `SEV0` … `SEV5`.

@@ -5,6 +5,7 @@
 use super::dates::{self, Found};
 use super::markdown::{BlockKind, RawSection};
 use crate::model::{EventKind, Metrics, TimelineEntry};
+use crate::parse::pattern;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -33,13 +34,14 @@ static KIND_RULES: LazyLock<Vec<(EventKind, Regex)>> = LazyLock::new(|| {
             r"\b(?:began|begins|started|starts|start of|deploy(?:ed|ment|ing)?|rolled out|roll-?out|pushed|merged|introduced|change (?:was )?(?:made|applied)|first (?:error|failure|sign|symptom)s?|outage (?:began|started)|impact (?:began|started)|triggered|expired|went down|went offline|became unavailable|stopped (?:working|responding)|was (?:published|uploaded|released))\b",
         ),
     ];
-    rules.into_iter().map(|(k, p)| (k, Regex::new(&format!("(?i){p}")).expect("timeline rule compiles"))).collect()
+    rules.into_iter().map(|(k, p)| (k, pattern::compile(&format!("(?i){p}")))).collect()
 });
 
 /// Entries that say customer impact began.
 static IMPACT_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:(?:customer |user )?impact|outage|errors?|failures?|incident|disruption|degradation)\s+(?:began|begins|started|starts)\b|\bfirst (?:errors?|failures?|reports?|alerts?)\b|\bbegan (?:failing|returning|erroring|timing out)\b|\bimpact begins\b")
-        .expect("impact regex compiles")
+    pattern::compile(
+        r"(?i)\b(?:(?:customer |user )?impact|outage|errors?|failures?|incident|disruption|degradation)\s+(?:began|begins|started|starts)\b|\bfirst (?:errors?|failures?|reports?|alerts?)\b|\bbegan (?:failing|returning|erroring|timing out)\b|\bimpact begins\b",
+    )
 });
 
 /// Classify an entry's text.

@@ -4,15 +4,14 @@
 
 use super::markdown::{BlockKind, RawSection};
 use crate::model::Why;
+use crate::parse::pattern;
 use regex::Regex;
 use std::sync::LazyLock;
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(?:why\s*#?\s*)?(\d{1,2})([a-z])?\s*[.):-]\s*|why\s*#?\s*(\d{1,2})\s*[.):-]?\s*|q(\d{0,2})\s*[.:)]\s*)")
-        .expect("label regex compiles")
+    pattern::compile(r"(?i)^\s*(?:(?:why\s*#?\s*)?(\d{1,2})([a-z])?\s*[.):-]\s*|why\s*#?\s*(\d{1,2})\s*[.):-]?\s*|q(\d{0,2})\s*[.:)]\s*)")
 });
-static ANSWER_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:a\d{0,2}\s*[.:)]|answer\s*:|because\b)").expect("answer regex compiles"));
+static ANSWER_RE: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"(?i)^\s*(?:a\d{0,2}\s*[.:)]|answer\s*:|because\b)"));
 
 fn strip(s: &str) -> String {
     s.trim().trim_matches(|c: char| c == '*' || c == '_').trim().to_string()
@@ -119,8 +118,9 @@ fn strip_answer(s: &str) -> String {
 }
 
 static ROOT_SENTENCE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:the\s+)?(?:underlying\s+|primary\s+|main\s+)?root[- ]causes?\s+(?:of\s+[^.]{0,80}?\s+)?(?:was|were|is|are|has been|turned out to be)\s*:?\s*([^.\n]{10,400}[.\n]?)")
-        .expect("root cause regex compiles")
+    pattern::compile(
+        r"(?i)\b(?:the\s+)?(?:underlying\s+|primary\s+|main\s+)?root[- ]causes?\s+(?:of\s+[^.]{0,80}?\s+)?(?:was|were|is|are|has been|turned out to be)\s*:?\s*([^.\n]{10,400}[.\n]?)",
+    )
 });
 
 /// Root causes from sections of kind `root_cause` / `contributing_factors`,
@@ -176,8 +176,9 @@ pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &s
 /// Words after which a sentence names a cause: "… failed because …",
 /// "… was caused by …", "due to …".
 static CAUSE_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:caused\s+by|due\s+to|because(?:\s+of)?|as\s+a\s+result\s+of|triggered\s+by|(?:resulted|stemmed)\s+from|traced\s+(?:back\s+)?to|attributed\s+to|the\s+result\s+of)\b")
-        .expect("cause marker regex compiles")
+    pattern::compile(
+        r"(?i)\b(?:caused\s+by|due\s+to|because(?:\s+of)?|as\s+a\s+result\s+of|triggered\s+by|(?:resulted|stemmed)\s+from|traced\s+(?:back\s+)?to|attributed\s+to|the\s+result\s+of)\b",
+    )
 });
 
 /// With no root-cause section, whys or "root cause was" sentence: the first
