@@ -508,6 +508,16 @@ mod tests {
     }
 
     #[test]
+    fn configured_names_are_whole_words_whatever_their_letters() {
+        let cfg = LintConfig { names: vec!["Zoë".into(), "Élise Roy".into()], ..Default::default() };
+        let vocab = crate::vocab::Vocab::builtin().expect("vocab");
+        let text = "# Cache outage\n\n## Summary\n\nZoë paged Élise Roy at once; Zoëy and Élise Royer were not involved.\n";
+        let report = lint_bytes("names.md", text.as_bytes(), &cfg, &vocab);
+        let names: Vec<&str> = report.findings.iter().filter(|f| f.rule == "no-names").map(|f| f.message.as_str()).collect();
+        assert_eq!(names, ["names a person: `Zoë`", "names a person: `Élise Roy`"]);
+    }
+
+    #[test]
     fn config_levels_and_validation() {
         let cfg: LintConfig = toml::from_str("rules = { \"third-person\" = \"error\", \"no-names\" = \"off\" }").expect("toml");
         assert!(cfg.validate().is_ok());
