@@ -107,66 +107,26 @@ pub fn register_tokenizers(index: &tantivy::Index) {
     let coe = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
         .filter(LowerCaser)
-        .filter(StopWords)
-        .filter(CachedStemmer)
+        .filter(STOP_WORDS_FILTER)
+        .filter(CACHED_STEMMER)
         .build();
     let keyword = TextAnalyzer::builder(RawTokenizer::default()).filter(RemoveLongFilter::limit(200)).filter(LowerCaser).build();
     index.tokenizers().register(WORDS_TOKENIZER, coe);
     index.tokenizers().register(KEYWORD_TOKENIZER, keyword);
 }
 
+/// A token filter made of a function over each token's text: it may rewrite
+/// the text in place, and says whether the token is kept. Positions are the
+/// tokenizer's, so a dropped word leaves a gap that phrases see. The `coe`
+/// analyzer's own steps are two of these: [`STOP_WORDS_FILTER`] and
+/// [`CACHED_STEMMER`].
+#[derive(Clone, Copy, Debug)]
+pub struct WordFilter(pub fn(&mut String) -> bool);
+
 /// Drops [`STOP_WORDS`], as Tantivy's `StopWordFilter` does, tested by
 /// [`is_stop_word`] (packed integers) where that filter hashes every token
-/// into a set: a tenth of the token chain's cost when indexing. Positions
-/// are the tokenizer's, so a phrase still sees the gap.
-#[derive(Clone, Copy, Debug)]
-pub struct StopWords;
-
-impl TokenFilter for StopWords {
-    type Tokenizer<T: Tokenizer> = StopWordsFilter<T>;
-
-    fn transform<T: Tokenizer>(self, inner: T) -> StopWordsFilter<T> {
-        StopWordsFilter { inner }
-    }
-}
-
-/// [`StopWords`] applied to a tokenizer.
-#[derive(Clone)]
-pub struct StopWordsFilter<T> {
-    inner: T,
-}
-
-impl<T: Tokenizer> Tokenizer for StopWordsFilter<T> {
-    type TokenStream<'a> = StopWordsStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        StopWordsStream { tail: self.inner.token_stream(text) }
-    }
-}
-
-/// The token stream of [`StopWordsFilter`].
-pub struct StopWordsStream<T> {
-    tail: T,
-}
-
-impl<T: TokenStream> TokenStream for StopWordsStream<T> {
-    fn advance(&mut self) -> bool {
-        while self.tail.advance() {
-            if !is_stop_word(&self.tail.token().text) {
-                return true;
-            }
-        }
-        false
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
-}
+/// into a set: a tenth of the token chain's cost when indexing.
+pub const STOP_WORDS_FILTER: WordFilter = WordFilter(|word| !is_stop_word(word));
 
 /// English (Snowball) stemming, as Tantivy's `Stemmer` does it, with a memo
 /// of the words already stemmed on this thread: prose repeats its words, and
@@ -174,8 +134,10 @@ impl<T: TokenStream> TokenStream for StopWordsStream<T> {
 /// into `body` and its own field) and of snippets (analyzers are cloned per
 /// query, so the memo lives with the thread, not the analyzer). The terms are
 /// the same as the plain stemmer's.
-#[derive(Clone, Copy, Debug)]
-pub struct CachedStemmer;
+pub const CACHED_STEMMER: WordFilter = WordFilter(|word| {
+    stem_in_place(word);
+    true
+});
 
 /// Words remembered per thread before the memo starts over.
 const STEM_MEMO: usize = 1 << 16;
@@ -184,31 +146,33 @@ thread_local! {
     static MEMO: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> = std::cell::RefCell::default();
 }
 
-impl TokenFilter for CachedStemmer {
-    type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
+impl TokenFilter for WordFilter {
+    type Tokenizer<T: Tokenizer> = WordFilterTokenizer<T>;
 
-    fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter { inner }
+    fn transform<T: Tokenizer>(self, inner: T) -> WordFilterTokenizer<T> {
+        WordFilterTokenizer { inner, f: self.0 }
     }
 }
 
-/// [`CachedStemmer`] applied to a tokenizer.
+/// A [`WordFilter`] applied to a tokenizer.
 #[derive(Clone)]
-pub struct CachedStemmerFilter<T> {
+pub struct WordFilterTokenizer<T> {
     inner: T,
+    f: fn(&mut String) -> bool,
 }
 
-impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemmerStream<T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for WordFilterTokenizer<T> {
+    type TokenStream<'a> = WordFilterStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        CachedStemmerStream { tail: self.inner.token_stream(text) }
+        WordFilterStream { tail: self.inner.token_stream(text), f: self.f }
     }
 }
 
-/// The token stream of [`CachedStemmerFilter`].
-pub struct CachedStemmerStream<T> {
+/// The token stream of a [`WordFilter`].
+pub struct WordFilterStream<T> {
     tail: T,
+    f: fn(&mut String) -> bool,
 }
 
 fn english() -> &'static frostem::Stemmer {
@@ -236,13 +200,14 @@ fn stem_in_place(word: &mut String) {
     });
 }
 
-impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
+impl<T: TokenStream> TokenStream for WordFilterStream<T> {
     fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
+        while self.tail.advance() {
+            if (self.f)(&mut self.tail.token_mut().text) {
+                return true;
+            }
         }
-        stem_in_place(&mut self.tail.token_mut().text);
-        true
+        false
     }
 
     fn token(&self) -> &Token {
@@ -394,7 +359,7 @@ fields!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::tokenizer::StopWordFilter;
+    use tantivy::tokenizer::{Language, Stemmer, StopWordFilter};
 
     /// Every token (text, position, offsets) of `text` through `analyzer`.
     fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
@@ -404,7 +369,7 @@ mod tests {
     }
 
     #[test]
-    fn the_analyzer_drops_stop_words_as_tantivys_filter_does() {
+    fn the_analyzer_gives_tantivys_stop_word_and_stemmer_chain_tokens() {
         let index = tantivy::Index::create_in_ram(Schema::builder().build());
         register_tokenizers(&index);
         let mut ours = index.tokenizers().get(WORDS_TOKENIZER).expect("registered");
@@ -412,7 +377,7 @@ mod tests {
             .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
             .filter(LowerCaser)
             .filter(StopWordFilter::remove(STOP_WORDS.map(str::to_string)))
-            .filter(CachedStemmer)
+            .filter(Stemmer::new(Language::English))
             .build();
         let text = "The DNS resolver WAS throttled: it is THEIR fault, not the cache's. Ünïcode AND théir \
                     words, an A-record, IS it? This then THESE, withs and ann.";
@@ -448,7 +413,6 @@ mod tests {
     /// has to forget).
     #[test]
     fn cached_stemmer_gives_the_plain_stemmers_terms() {
-        use tantivy::tokenizer::{Language, Stemmer};
         let plain = |text: &str| {
             let mut a =
                 TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(Stemmer::new(Language::English)).build();
@@ -456,7 +420,7 @@ mod tests {
             a.token_stream(text).process(&mut |t| out.push((t.text.clone(), t.position, t.offset_from)));
             out
         };
-        let mut cached = TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(CachedStemmer).build();
+        let mut cached = TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(CACHED_STEMMER).build();
         let mut run = |text: &str| {
             let mut out = Vec::new();
             cached.token_stream(text).process(&mut |t| out.push((t.text.clone(), t.position, t.offset_from)));
