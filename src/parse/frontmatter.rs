@@ -170,7 +170,8 @@ pub fn inline_fields(body: &str) -> serde_json::Map<String, Value> {
             }
             continue;
         }
-        // The line must open with a key: "the team: …" in a sentence is prose.
+        // The line must open with a key: "the team: …" in a sentence is
+        // prose. Then the first of the keys found starts at 0.
         if !INLINE_KEY_FIRST_RE.is_match(line) {
             continue;
         }
@@ -181,9 +182,6 @@ pub fn inline_fields(body: &str) -> serde_json::Map<String, Value> {
                 Some((whole.start(), whole.end(), c.get(1)?.as_str()))
             })
             .collect();
-        if found.first().is_none_or(|f| f.0 != 0) {
-            continue;
-        }
         for (i, (_, end, key)) in found.iter().enumerate() {
             let stop = found.get(i + 1).map_or(line.len(), |n| n.0);
             put(key, &line[*end..stop]);

@@ -12,9 +12,28 @@
 
 use regex::Regex;
 
-/// `p` with every word boundary made ASCII.
+/// `p` with every word boundary `\b` made ASCII. Escapes are read as the
+/// regex parser reads them, so an escaped backslash before a `b` (`\\b`,
+/// a backslash then the letter) stays as written, and so does a special
+/// boundary such as `\b{start}`.
 pub(crate) fn ascii_boundaries(p: &str) -> String {
-    p.replace(r"\b", r"(?-u:\b)")
+    let mut out = String::with_capacity(p.len() + 16);
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') if chars.peek() != Some(&'{') => out.push_str(r"(?-u:\b)"),
+            Some(e) => {
+                out.push('\\');
+                out.push(e);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Compile a built-in pattern, with ASCII word boundaries: a constant of
@@ -41,6 +60,10 @@ mod tests {
         assert_eq!((&c[1], &c[2]), ("14", "05"));
         assert!(!re.is_match("114:055"));
         assert_eq!(ascii_boundaries(r"\bfoo\b"), r"(?-u:\b)foo(?-u:\b)");
+        // An escaped backslash before `b`, and a special boundary, stay as written.
+        assert_eq!(ascii_boundaries(r"C:\\bin\b"), r"C:\\bin(?-u:\b)");
+        assert_eq!(ascii_boundaries(r"\b{start}x\B"), r"\b{start}x\B");
+        assert!(compile(r"C:\\bin\b").is_match(r"C:\bin ok"));
         assert!(try_compile(r"\bfoo(").is_err());
         // A name from the configuration ends at a letter outside ASCII.
         assert!(try_compile(r"\bZoë\b").expect("compiles").is_match("Ask Zoë."));
