@@ -9,6 +9,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 use std::collections::HashMap;
 
+mod aliases;
+
 /// The heading-alias table, as shipped.
 pub const HEADINGS_TOML: &str = include_str!("../index-schema/headings.toml");
 /// The technology vocabulary, as shipped.
@@ -146,38 +148,6 @@ pub struct TechMatch {
     pub end: usize,
 }
 
-/// Aho-Corasick matchers over every alias: lowercase ones, run over the text
-/// lowercased (ASCII), and the exact-case forms of ambiguous words.
-struct TechMatchers {
-    ci: AhoCorasick,
-    ci_owner: Vec<usize>,
-    cs: AhoCorasick,
-    cs_owner: Vec<usize>,
-}
-
-impl TechMatchers {
-    fn new(technologies: &[Technology]) -> Result<TechMatchers, aho_corasick::BuildError> {
-        let (mut ci_pats, mut ci_owner, mut cs_pats, mut cs_owner) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, t) in technologies.iter().enumerate() {
-            for a in &t.aliases {
-                ci_pats.push(a.to_lowercase());
-                ci_owner.push(i);
-            }
-            for a in &t.case_sensitive {
-                cs_pats.push(a.clone());
-                cs_owner.push(i);
-            }
-        }
-        // A contiguous NFA: a full DFA scanned no faster here (parse
-        // throughput and a 10k build measured the same or slower), yet took
-        // 45 ms and 9 MB to build, which every process that parses paid.
-        let kind = Some(aho_corasick::AhoCorasickKind::ContiguousNFA);
-        let ci = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(kind).build(&ci_pats)?;
-        let cs = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(kind).build(&cs_pats)?;
-        Ok(TechMatchers { ci, ci_owner, cs, cs_owner })
-    }
-}
-
 /// All vocabularies, compiled and ready to match.
 pub struct Vocab {
     /// Section kinds with their aliases.
@@ -187,7 +157,7 @@ pub struct Vocab {
     pub technologies: Vec<Technology>,
     /// Alias matchers, built on first use (a restart with nothing to parse
     /// never needs them).
-    matchers: std::sync::OnceLock<Option<TechMatchers>>,
+    matchers: std::sync::OnceLock<aliases::Aliases>,
     /// Failure-mode rules.
     pub failure_modes: Vec<CompiledRule>,
     /// All rules in one regex, built on first use.
@@ -421,14 +391,14 @@ impl Vocab {
         self.technologies.iter().find(|t| t.case_sensitive.iter().any(|c| c.eq_ignore_ascii_case(name.trim()))).map(|t| t.name.as_str())
     }
 
-    fn matchers(&self) -> Option<&TechMatchers> {
-        self.matchers
-            .get_or_init(|| {
-                TechMatchers::new(&self.technologies)
-                    .map_err(|e| tracing::warn!(error = %e, "technology matchers do not build; no technologies are tagged"))
-                    .ok()
-            })
-            .as_ref()
+    fn matchers(&self) -> &aliases::Aliases {
+        self.matchers.get_or_init(|| {
+            let (techs, exact) = (self.technologies.iter().enumerate(), self.technologies.iter().enumerate());
+            aliases::Aliases::new(
+                techs.flat_map(|(i, t)| t.aliases.iter().map(move |a| (a.as_str(), i))),
+                exact.flat_map(|(i, t)| t.case_sensitive.iter().map(move |a| (a.as_str(), i))),
+            )
+        })
     }
 
     /// Build the tagging automata now, side by side, before a parse needs
@@ -478,32 +448,16 @@ impl Vocab {
     /// count only when one of their context words occurs in the same paragraph.
     pub fn find_technologies(&self, text: &str) -> Vec<TechMatch> {
         let mut out = Vec::new();
-        let Some(tm) = self.matchers() else { return out };
-        // The aliases are lowercase and so is the text searched (ASCII case
-        // only, so offsets stay the text's): a case-sensitive automaton is
-        // smaller and faster than an ASCII-case-insensitive one.
-        let lower = text.to_ascii_lowercase();
-        for m in tm.ci.find_iter(&lower) {
-            if on_word_boundary(text, m.start(), m.end()) {
-                out.push(TechMatch { tech: tm.ci_owner[m.pattern().as_usize()], start: m.start(), end: m.end() });
-            }
-        }
-        for m in tm.cs.find_iter(text) {
-            if !on_word_boundary(text, m.start(), m.end()) {
-                continue;
-            }
-            let tech = tm.cs_owner[m.pattern().as_usize()];
-            let t = &self.technologies[tech];
-            if !t.context.is_empty() {
-                let para = paragraph_around(text, m.start(), m.end());
-                let lower = para.to_lowercase();
+        self.matchers().find(text, |m| {
+            let t = &self.technologies[m.owner];
+            if m.exact && !t.context.is_empty() {
+                let lower = paragraph_around(text, m.start, m.end).to_lowercase();
                 if !t.context.iter().any(|c| contains_word(&lower, &c.to_lowercase())) {
-                    continue;
+                    return;
                 }
             }
-            out.push(TechMatch { tech, start: m.start(), end: m.end() });
-        }
-        out.sort_by_key(|m| m.start);
+            out.push(TechMatch { tech: m.owner, start: m.start, end: m.end });
+        });
         out
     }
 
