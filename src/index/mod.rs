@@ -9,6 +9,7 @@ pub mod search;
 mod snippet;
 mod stored;
 mod typo;
+mod words;
 
 use crate::error::{Error, Result};
 use crate::model::{ActionStatus, CoeDoc};

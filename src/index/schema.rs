@@ -5,9 +5,7 @@ use serde::Deserialize;
 use tantivy::schema::{
     BytesOptions, DateOptions, FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{
-    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
-};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer};
 
 /// The declaration, as shipped.
 pub const SCHEMA_TOML: &str = include_str!("../../index-schema/schema.toml");
@@ -104,40 +102,11 @@ pub const KEYWORD_TOKENIZER: &str = "keyword";
 
 /// Register the tokenizers the declaration names.
 pub fn register_tokenizers(index: &tantivy::Index) {
-    let coe = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
-        .filter(LowerCaser)
-        .filter(STOP_WORDS_FILTER)
-        .filter(CACHED_STEMMER)
-        .build();
+    let coe = TextAnalyzer::from(super::words::CoeTokenizer::default());
     let keyword = TextAnalyzer::builder(RawTokenizer::default()).filter(RemoveLongFilter::limit(200)).filter(LowerCaser).build();
     index.tokenizers().register(WORDS_TOKENIZER, coe);
     index.tokenizers().register(KEYWORD_TOKENIZER, keyword);
 }
-
-/// A token filter made of a function over each token's text: it may rewrite
-/// the text in place, and says whether the token is kept. Positions are the
-/// tokenizer's, so a dropped word leaves a gap that phrases see. The `coe`
-/// analyzer's own steps are two of these: [`STOP_WORDS_FILTER`] and
-/// [`CACHED_STEMMER`].
-#[derive(Clone, Copy, Debug)]
-pub struct WordFilter(pub fn(&mut String) -> bool);
-
-/// Drops [`STOP_WORDS`], as Tantivy's `StopWordFilter` does, tested by
-/// [`is_stop_word`] (packed integers) where that filter hashes every token
-/// into a set: a tenth of the token chain's cost when indexing.
-pub const STOP_WORDS_FILTER: WordFilter = WordFilter(|word| !is_stop_word(word));
-
-/// English (Snowball) stemming, as Tantivy's `Stemmer` does it, with a memo
-/// of the words already stemmed on this thread: prose repeats its words, and
-/// stemming was the largest cost of indexing (every section is indexed twice,
-/// into `body` and its own field) and of snippets (analyzers are cloned per
-/// query, so the memo lives with the thread, not the analyzer). The terms are
-/// the same as the plain stemmer's.
-pub const CACHED_STEMMER: WordFilter = WordFilter(|word| {
-    stem_in_place(word);
-    true
-});
 
 /// Words remembered per thread before the memo starts over.
 const STEM_MEMO: usize = 1 << 16;
@@ -146,42 +115,19 @@ thread_local! {
     static MEMO: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> = std::cell::RefCell::default();
 }
 
-impl TokenFilter for WordFilter {
-    type Tokenizer<T: Tokenizer> = WordFilterTokenizer<T>;
-
-    fn transform<T: Tokenizer>(self, inner: T) -> WordFilterTokenizer<T> {
-        WordFilterTokenizer { inner, f: self.0 }
-    }
-}
-
-/// A [`WordFilter`] applied to a tokenizer.
-#[derive(Clone)]
-pub struct WordFilterTokenizer<T> {
-    inner: T,
-    f: fn(&mut String) -> bool,
-}
-
-impl<T: Tokenizer> Tokenizer for WordFilterTokenizer<T> {
-    type TokenStream<'a> = WordFilterStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        WordFilterStream { tail: self.inner.token_stream(text), f: self.f }
-    }
-}
-
-/// The token stream of a [`WordFilter`].
-pub struct WordFilterStream<T> {
-    tail: T,
-    f: fn(&mut String) -> bool,
-}
-
 fn english() -> &'static frostem::Stemmer {
     static STEMMER: std::sync::OnceLock<frostem::Stemmer> = std::sync::OnceLock::new();
     STEMMER.get_or_init(|| frostem::Stemmer::new(frostem::Algorithm::English))
 }
 
-/// Replace `word` by its stem, from the thread's memo when it is there.
-fn stem_in_place(word: &mut String) {
+/// English (Snowball) stemming, as Tantivy's `Stemmer` does it, with a memo
+/// of the words already stemmed on this thread: prose repeats its words, and
+/// stemming was the largest cost of indexing (every section is indexed twice,
+/// into `body` and its own field) and of snippets (analyzers are cloned per
+/// query, so the memo lives with the thread, not the analyzer). The terms are
+/// the same as the plain stemmer's.
+/// Replaces `word` by its stem, from the thread's memo when it is there.
+pub(super) fn stem_in_place(word: &mut String) {
     MEMO.with_borrow_mut(|memo| {
         if let Some(stem) = memo.get(word.as_str()) {
             if **stem != **word {
@@ -198,25 +144,6 @@ fn stem_in_place(word: &mut String) {
         word.clear();
         word.push_str(&stem);
     });
-}
-
-impl<T: TokenStream> TokenStream for WordFilterStream<T> {
-    fn advance(&mut self) -> bool {
-        while self.tail.advance() {
-            if (self.f)(&mut self.tail.token_mut().text) {
-                return true;
-            }
-        }
-        false
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
 }
 
 /// Build the Tantivy schema from the declaration.
@@ -359,7 +286,7 @@ fields!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::tokenizer::{Language, Stemmer, StopWordFilter};
+    use tantivy::tokenizer::{Language, SimpleTokenizer, Stemmer, StopWordFilter};
 
     /// Every token (text, position, offsets) of `text` through `analyzer`.
     fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
@@ -368,8 +295,12 @@ mod tests {
         out
     }
 
+    /// The `coe` analyzer, one tokenizer, must give the tokens (text,
+    /// position, offsets) of Tantivy's chain of a tokenizer and four filters,
+    /// on first sight and on every repeat (the stemmer's memo, including
+    /// words it has to forget).
     #[test]
-    fn the_analyzer_gives_tantivys_stop_word_and_stemmer_chain_tokens() {
+    fn the_analyzer_gives_tantivys_chain_tokens() {
         let index = tantivy::Index::create_in_ram(Schema::builder().build());
         register_tokenizers(&index);
         let mut ours = index.tokenizers().get(WORDS_TOKENIZER).expect("registered");
@@ -379,13 +310,24 @@ mod tests {
             .filter(StopWordFilter::remove(STOP_WORDS.map(str::to_string)))
             .filter(Stemmer::new(Language::English))
             .build();
-        let text = "The DNS resolver WAS throttled: it is THEIR fault, not the cache's. Ünïcode AND théir \
-                    words, an A-record, IS it? This then THESE, withs and ann.";
-        let ours_tokens = tokens(&mut ours, text);
-        assert_eq!(ours_tokens, tokens(&mut tantivys, text));
-        // "The" is dropped, and its position stays a gap.
-        assert_eq!((ours_tokens[0].0.as_str(), ours_tokens[0].1), ("dns", 1));
-        assert!(ours_tokens.iter().any(|(t, ..)| t == "théir"), "{ours_tokens:?}");
+        let (long, nearly) = ("x".repeat(LONGEST_TOKEN), "y".repeat(LONGEST_TOKEN - 1));
+        let text = format!(
+            "The DNS resolver WAS throttled: it is THEIR fault, not the cache's. Ünïcode AND théir words, an A-record, \
+             IS it? This then THESE, withs and ann. {long} {nearly} ΣΟΦΊΑ ΟΔΟΣ straße İstanbul 東京 p99 3x—again \
+             Throttling throttled the throttles; connections connected, retries retried. Caching caches cached résumés"
+        );
+        for _ in 0..3 {
+            assert_eq!(tokens(&mut ours, &text), tokens(&mut tantivys, &text));
+        }
+        let got = tokens(&mut ours, &text);
+        // "The" is dropped, and its position stays a gap; so does the long word.
+        assert_eq!((got[0].0.as_str(), got[0].1), ("dns", 1));
+        assert!(got.iter().any(|(t, ..)| t == "théir"), "{got:?}");
+        assert!(!got.iter().any(|(t, ..)| t.starts_with('x')) && got.iter().any(|(t, ..)| t.starts_with('y')));
+        let many: String = (0..STEM_MEMO + 10).map(|i| format!("Running{i} ")).collect();
+        assert_eq!(tokens(&mut ours, &many), tokens(&mut tantivys, &many));
+        assert_eq!(tokens(&mut ours, &text), tokens(&mut tantivys, &text));
+        assert!(tokens(&mut ours, "").is_empty() && tokens(&mut ours, " -- .. ").is_empty());
     }
 
     #[test]
@@ -406,32 +348,5 @@ mod tests {
         assert_eq!(declared, FIELD_NAMES, "index-schema/schema.toml and src/index/schema.rs drifted apart");
         let schema = build(&decl).expect("schema builds");
         Fields::resolve(&schema).expect("every field resolves");
-    }
-
-    /// The memo must not change a single term: same tokens as Tantivy's own
-    /// stemmer, on first sight and on every repeat (including words the memo
-    /// has to forget).
-    #[test]
-    fn cached_stemmer_gives_the_plain_stemmers_terms() {
-        let plain = |text: &str| {
-            let mut a =
-                TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(Stemmer::new(Language::English)).build();
-            let mut out = Vec::new();
-            a.token_stream(text).process(&mut |t| out.push((t.text.clone(), t.position, t.offset_from)));
-            out
-        };
-        let mut cached = TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(CACHED_STEMMER).build();
-        let mut run = |text: &str| {
-            let mut out = Vec::new();
-            cached.token_stream(text).process(&mut |t| out.push((t.text.clone(), t.position, t.offset_from)));
-            out
-        };
-        let text = "Throttling throttled the throttles; connections connected, retries retried. Caching caches cached DNS résumés";
-        for _ in 0..3 {
-            assert_eq!(run(text), plain(text));
-        }
-        let many: String = (0..STEM_MEMO + 10).map(|i| format!("running{i} ")).collect();
-        assert_eq!(run(&many).len(), STEM_MEMO + 10);
-        assert_eq!(run(text), plain(text));
     }
 }

@@ -3,6 +3,7 @@
 //! `SnippetGenerator` picks, found without running the whole analyzer over
 //! the text: only words that could stem to a query term are analyzed.
 
+use super::words::words;
 use crate::error::Result;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -195,62 +196,6 @@ fn to_html(text: &str, span: Range<usize>, marks: &[Range<usize>]) -> String {
     html
 }
 
-/// The byte ranges of `text`'s words: runs of alphanumeric characters, as
-/// Tantivy's `SimpleTokenizer` splits. ASCII is stepped over byte by byte
-/// in tight loops; other characters are decoded.
-fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        let mut i = at;
-        let start = loop {
-            let &b = bytes.get(i)?;
-            if ASCII_WORD[usize::from(b)] {
-                break i;
-            }
-            if b.is_ascii() {
-                i += 1;
-                continue;
-            }
-            let (alnum, len) = char_at(text, i)?;
-            if alnum {
-                break i;
-            }
-            i += len;
-        };
-        loop {
-            match bytes.get(i) {
-                Some(&b) if ASCII_WORD[usize::from(b)] => i += 1,
-                Some(&b) if !b.is_ascii() => match char_at(text, i) {
-                    Some((true, len)) => i += len,
-                    _ => break,
-                },
-                _ => break,
-            }
-        }
-        at = i;
-        Some(start..i)
-    })
-}
-
-/// Which bytes are ASCII letters and digits.
-const ASCII_WORD: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b as u8).is_ascii_alphanumeric();
-        b += 1;
-    }
-    t
-};
-
-/// Whether the character at byte `i` of `text` is alphanumeric, and its
-/// length; `None` at the end. (`words` decides ASCII bytes itself.)
-fn char_at(text: &str, i: usize) -> Option<(bool, usize)> {
-    let c = text.get(i..)?.chars().next()?;
-    Some((c.is_alphanumeric(), c.len_utf8()))
-}
-
 /// The part of `text` (a body's bytes, UTF-8) worth looking for a fragment
 /// in: from a little before the first occurrence of a query term (stems are
 /// matched as ASCII case-insensitive prefixes) to a few hundred bytes after
@@ -437,14 +382,5 @@ mod tests {
             "&lt;script&gt;alert(&#39;pwn&#39;)&lt;/script&gt; &amp; <b>Kafka</b> &quot;lag&quot;"
         );
         assert_eq!(to_html("a<b", 0..3, &[0..1, 2..3]), "<b>a</b>&lt;<b>b</b>");
-    }
-
-    #[test]
-    fn words_split_as_the_simple_tokenizer_does() {
-        let text = "  Köln-DB: p99 ‘spiked’ 3x—again";
-        let got: Vec<&str> = words(text).map(|r| &text[r]).collect();
-        assert_eq!(got, ["Köln", "DB", "p99", "spiked", "3x", "again"]);
-        assert_eq!(words("").count(), 0);
-        assert_eq!(words("-- ..").count(), 0);
     }
 }
