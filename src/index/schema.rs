@@ -120,13 +120,12 @@ fn english() -> &'static frostem::Stemmer {
     STEMMER.get_or_init(|| frostem::Stemmer::new(frostem::Algorithm::English))
 }
 
-/// English (Snowball) stemming, as Tantivy's `Stemmer` does it, with a memo
-/// of the words already stemmed on this thread: prose repeats its words, and
-/// stemming was the largest cost of indexing (every section is indexed twice,
-/// into `body` and its own field) and of snippets (analyzers are cloned per
-/// query, so the memo lives with the thread, not the analyzer). The terms are
-/// the same as the plain stemmer's.
-/// Replaces `word` by its stem, from the thread's memo when it is there.
+/// Replaces `word` by its English (Snowball) stem, as Tantivy's `Stemmer`
+/// does, from a memo of the words already stemmed on this thread: prose
+/// repeats its words, and stemming was the largest cost of indexing (every
+/// section is indexed twice, into `body` and its own field) and of snippets
+/// (analyzers are cloned per query, so the memo lives with the thread, not
+/// the analyzer). The terms are the same as the plain stemmer's.
 pub(super) fn stem_in_place(word: &mut String) {
     MEMO.with_borrow_mut(|memo| {
         if let Some(stem) = memo.get(word.as_str()) {
