@@ -100,7 +100,7 @@ fn a_page_is_the_pages_of_one_hit_each() {
 }
 
 /// Facet counts agree whether the matches are counted on a search thread
-/// (500 or more) or on the searching one.
+/// (1,000 or more beside a page with snippets) or on the searching one.
 #[test]
 fn facet_counts_agree_for_many_matches_and_few() {
     let tree = tempfile::tempdir().expect("tempdir");
@@ -132,6 +132,12 @@ fn typo_tolerance_and_bad_queries() {
     let (_d, store, _) = index_of("examples", &examples());
     let r = q(&store, "kuberntes");
     assert!(r.fuzzy && r.total > 0);
+    // Regression: every typo match had the same score, so a page came in
+    // index order; each is scored as the word spelt right would be.
+    let right = q(&store, "kubernetes");
+    let ranked = |r: &coe_kb::index::search::SearchResponse| r.hits.iter().map(|h| (h.id.clone(), h.score)).collect::<Vec<_>>();
+    assert_eq!(ranked(&r), ranked(&right));
+    assert!(r.hits.first().map(|h| h.score) > r.hits.last().map(|h| h.score), "{:?}", ranked(&r));
     // Regression: `word~` was documented as typo-tolerant, but tantivy's
     // grammar dropped the `~` and the misspelling matched nothing.
     let marked = q(&store, "kuberntes~");
