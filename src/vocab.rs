@@ -382,13 +382,18 @@ impl Vocab {
             .map(|k| k.id.as_str())
     }
 
+    /// The canonical name of the technology that `name` is a name or
+    /// (unambiguous) alias of, in any case; the exact-case forms of words
+    /// that are also common English (`Go`, `Vault`) are not looked up.
+    pub fn technology_named(&self, name: &str) -> Option<&str> {
+        self.name_index.get(&name.trim().to_lowercase()).map(|&i| self.technologies[i].name.as_str())
+    }
+
     /// The canonical technology name for a user-supplied name or alias.
     pub fn canonical_technology(&self, name: &str) -> Option<&str> {
-        let key = name.trim().to_lowercase();
-        if let Some(&i) = self.name_index.get(&key) {
-            return Some(&self.technologies[i].name);
-        }
-        self.technologies.iter().find(|t| t.case_sensitive.iter().any(|c| c.eq_ignore_ascii_case(name.trim()))).map(|t| t.name.as_str())
+        self.technology_named(name).or_else(|| {
+            self.technologies.iter().find(|t| t.case_sensitive.iter().any(|c| c.eq_ignore_ascii_case(name.trim()))).map(|t| t.name.as_str())
+        })
     }
 
     fn matchers(&self) -> &aliases::Aliases {

@@ -285,6 +285,38 @@ impl Store {
         p
     }
 
+    /// `q` with each word that no CoE contains, but that names a technology
+    /// (`postgres`, `k8s`), also searched as the technology's own name, which
+    /// the `body` of every CoE tagged with it holds: `postgres replication`
+    /// reads `(postgres OR "postgresql") replication` where CoEs only ever
+    /// say PostgreSQL. Only queries of plain words (see [`super::typo`]) are
+    /// rewritten, and only words the index does not know, so a word that is
+    /// there (`autovacuum`, itself a PostgreSQL alias) keeps its own meaning.
+    fn known_names(&self, q: &str, vocab: &Vocab) -> String {
+        let bare = |w: &str| w.trim_end_matches(['?', '!', '.', ',', ';']).to_string();
+        let named = |w: &str| vocab.technology_named(&bare(w));
+        if !super::typo::is_plain(q) || !q.split_whitespace().any(|w| named(w).is_some()) {
+            return q.to_string();
+        }
+        let searcher = self.reader.searcher();
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.body) else { return q.to_string() };
+        let unknown = |word: &str, analyzer: &mut tantivy::tokenizer::TextAnalyzer| {
+            let mut terms = Vec::new();
+            analyzer.token_stream(word).process(&mut |t| terms.push(Term::from_field_text(self.fields.body, &t.text)));
+            !terms.is_empty() && terms.iter().all(|t| searcher.doc_freq(t).is_ok_and(|n| n == 0))
+        };
+        let words: Vec<String> = q
+            .split_whitespace()
+            .map(|w| match named(w) {
+                Some(name) if !name.eq_ignore_ascii_case(&bare(w)) && unknown(&bare(w), &mut analyzer) => {
+                    format!("({} OR \"{}\")", bare(w), name.replace('"', ""))
+                }
+                _ => w.to_string(),
+            })
+            .collect();
+        words.join(" ")
+    }
+
     fn text_query(&self, q: &str, vocab: Option<&Vocab>, fuzzy: bool) -> Result<(Box<dyn Query>, Option<String>)> {
         let q = q.trim();
         if q.is_empty() {
@@ -295,6 +327,10 @@ impl Store {
         if fuzzy && let Some(query) = super::typo::plain_words(&self.index, self.fields.body, &q) {
             return Ok((query, None));
         }
+        let q = match vocab {
+            Some(vocab) if !fuzzy => self.known_names(&q, vocab),
+            _ => q,
+        };
         let parser = self.parser(fuzzy);
         match parser.parse_query(&q) {
             Ok(query) => Ok((query, None)),

@@ -53,7 +53,7 @@ pub(super) fn plain_words(index: &Index, field: Field, q: &str) -> Option<Box<dy
 /// Whether `q` is plain words: letters, digits and the punctuation of prose,
 /// with no word that the query grammar reads as syntax (`+must`, `-not`,
 /// `AND`, `OR`, `NOT`).
-fn is_plain(q: &str) -> bool {
+pub(super) fn is_plain(q: &str) -> bool {
     q.split_whitespace().all(|w| {
         !matches!(w, "AND" | "OR" | "NOT")
             && !w.starts_with(['+', '-'])

@@ -160,6 +160,7 @@ fn word_hash(h: u64, b: u8) -> u64 {
 /// The hash of an empty word.
 const WORD_HASH_SEED: u64 = 0xcbf2_9ce4_8422_2325;
 
+/// Bits of [`Aliases::class`].
 const FOLDED: u8 = 1;
 const EXACT: u8 = 2;
 const WORD: u8 = 4;
@@ -167,8 +168,9 @@ const WORD: u8 = 4;
 /// A mention found by [`Aliases::find`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Found {
-    /// Byte range in the text.
+    /// Start of the byte range in the text.
     pub start: usize,
+    /// End of the byte range.
     pub end: usize,
     /// The alias's owner.
     pub owner: usize,

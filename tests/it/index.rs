@@ -36,6 +36,33 @@ fn search_by_technology_and_sections() {
     assert!(natural.hits[0].snippet_html.contains("<b>"), "snippet highlights: {}", natural.hits[0].snippet_html);
 }
 
+/// A word no CoE contains that names a technology (`postgres` where the
+/// CoEs say PostgreSQL) also finds the CoEs tagged with it; a word some CoE
+/// contains keeps its own meaning.
+#[test]
+fn a_technology_called_by_another_name_is_found() {
+    let tree = tempfile::tempdir().expect("tempdir");
+    let doc = |title: &str, body: &str| format!("# {title}\n\n## Summary\n\n{body}\n\n## Root cause\n\nA slow disk.\n");
+    let files = [
+        ("pg.md", doc("Primary failover", "The PostgreSQL primary failed over to its replica.")),
+        ("vacuum.md", doc("Bloat", "PostgreSQL autovacuum fell behind on the orders table.")),
+        ("kafka.md", doc("Consumer lag", "Kafka consumers fell behind after a failover.")),
+    ];
+    for (name, text) in &files {
+        std::fs::write(tree.path().join(name), text).expect("write");
+    }
+    let (_d, store, _) = index_of("names", tree.path());
+    let r = q(&store, "postgres failover?");
+    assert_eq!(titles(&r).first().map(String::as_str), Some("Primary failover"), "{:?}", titles(&r));
+    assert_eq!(r.total, 3, "{:?}", titles(&r));
+    assert!(!r.fuzzy && r.warning.is_none());
+    assert_eq!(q(&store, "postgres").total, 2);
+    // A word that is there is searched as itself, alias or not.
+    assert_eq!(titles(&q(&store, "autovacuum")), ["Bloat"]);
+    // Syntax is left as written.
+    assert_eq!(q(&store, "title:postgres").total, 0);
+}
+
 #[test]
 fn facets_filters_and_sort() {
     let (_d, store, _) = index_of("examples", &examples());
