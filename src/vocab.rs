@@ -397,11 +397,11 @@ impl Vocab {
     }
 
     fn matchers(&self) -> &aliases::Aliases {
+        let techs = || self.technologies.iter().enumerate();
         self.matchers.get_or_init(|| {
-            let (techs, exact) = (self.technologies.iter().enumerate(), self.technologies.iter().enumerate());
             aliases::Aliases::new(
-                techs.flat_map(|(i, t)| t.aliases.iter().map(move |a| (a.as_str(), i))),
-                exact.flat_map(|(i, t)| t.case_sensitive.iter().map(move |a| (a.as_str(), i))),
+                techs().flat_map(|(i, t)| t.aliases.iter().map(move |a| (a.as_str(), i))),
+                techs().flat_map(|(i, t)| t.case_sensitive.iter().map(move |a| (a.as_str(), i))),
             )
         })
     }

@@ -293,24 +293,28 @@ impl Store {
     /// rewritten, and only words the index does not know, so a word that is
     /// there (`autovacuum`, itself a PostgreSQL alias) keeps its own meaning.
     fn known_names(&self, q: &str, vocab: &Vocab) -> String {
-        let bare = |w: &str| w.trim_end_matches(['?', '!', '.', ',', ';']).to_string();
-        let named = |w: &str| vocab.technology_named(&bare(w));
-        if !super::typo::is_plain(q) || !q.split_whitespace().any(|w| named(w).is_some()) {
+        // Each word, without the punctuation that may end it, and the
+        // technology it names.
+        let words: Vec<(&str, &str, Option<&str>)> = q
+            .split_whitespace()
+            .map(|w| {
+                let bare = w.trim_end_matches(['?', '!', '.', ',', ';']);
+                (w, bare, vocab.technology_named(bare))
+            })
+            .collect();
+        if !super::typo::is_plain(q) || words.iter().all(|(.., name)| name.is_none()) {
             return q.to_string();
         }
         let searcher = self.reader.searcher();
         let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.body) else { return q.to_string() };
-        let unknown = |word: &str, analyzer: &mut tantivy::tokenizer::TextAnalyzer| {
-            let mut terms = Vec::new();
-            analyzer.token_stream(word).process(&mut |t| terms.push(Term::from_field_text(self.fields.body, &t.text)));
+        let mut unknown = |word: &str| {
+            let terms = super::typo::terms_of(&mut analyzer, self.fields.body, word);
             !terms.is_empty() && terms.iter().all(|t| searcher.doc_freq(t).is_ok_and(|n| n == 0))
         };
-        let words: Vec<String> = q
-            .split_whitespace()
-            .map(|w| match named(w) {
-                Some(name) if !name.eq_ignore_ascii_case(&bare(w)) && unknown(&bare(w), &mut analyzer) => {
-                    format!("({} OR \"{}\")", bare(w), name.replace('"', ""))
-                }
+        let words: Vec<String> = words
+            .into_iter()
+            .map(|(w, bare, name)| match name {
+                Some(name) if !name.eq_ignore_ascii_case(bare) && unknown(bare) => format!("({bare} OR \"{}\")", name.replace('"', "")),
                 _ => w.to_string(),
             })
             .collect();

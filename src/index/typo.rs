@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use tantivy::query::{AutomatonWeight, BooleanQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery, Weight};
 use tantivy::schema::Field;
 use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, Term};
 
 /// Edits a word may be from a term it matches.
@@ -35,8 +36,7 @@ pub(super) fn plain_words(index: &Index, field: Field, q: &str) -> Option<Box<dy
     let mut analyzer = index.tokenizer_for_field(field).ok()?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for word in q.split_whitespace() {
-        let mut terms = Vec::new();
-        analyzer.token_stream(word).process(&mut |t| terms.push(Term::from_field_text(field, &t.text)));
+        let mut terms = terms_of(&mut analyzer, field, word);
         let query: Box<dyn Query> = match terms.len() {
             0 => continue,
             1 => Box::new(TypoQuery { term: terms.remove(0) }),
@@ -48,6 +48,13 @@ pub(super) fn plain_words(index: &Index, field: Field, q: &str) -> Option<Box<dy
         1 => clauses.remove(0).1,
         _ => Box::new(BooleanQuery::new(clauses)),
     })
+}
+
+/// The terms of `word` in `field`, as its analyzer writes them.
+pub(super) fn terms_of(analyzer: &mut TextAnalyzer, field: Field, word: &str) -> Vec<Term> {
+    let mut terms = Vec::new();
+    analyzer.token_stream(word).process(&mut |t| terms.push(Term::from_field_text(field, &t.text)));
+    terms
 }
 
 /// Whether `q` is plain words: letters, digits and the punctuation of prose,
@@ -69,7 +76,7 @@ struct TypoQuery {
 }
 
 /// Terms a word may stand for at most: past them, the rest of the term
-/// dictionary is left unread (one edit from a word finds a handful).
+/// dictionary is left unread.
 const MAX_EXPANSIONS: usize = 64;
 
 impl Query for TypoQuery {

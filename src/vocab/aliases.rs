@@ -41,12 +41,13 @@ struct Node {
 }
 
 impl Trie {
+    /// The trie of `aliases` as given; `fold`: the text is read lowercased
+    /// (ASCII), for aliases the caller has lowercased.
     fn new<'a>(aliases: impl IntoIterator<Item = (&'a str, usize)>, fold: bool) -> Trie {
         // Built as maps, then laid out flat.
         let mut children: Vec<BTreeMap<u8, u32>> = vec![BTreeMap::new()];
         let mut owner: Vec<u32> = vec![NONE];
         for (alias, who) in aliases {
-            let alias = if fold { alias.to_lowercase() } else { alias.to_string() };
             if alias.is_empty() {
                 continue;
             }
@@ -157,6 +158,13 @@ fn word_hash(h: u64, b: u8) -> u64 {
     (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
 }
 
+/// Where a word hash's bit is in [`Aliases::first_words`]: the index of its
+/// `u64`, and its mask there.
+fn first_word_bit(h: u64) -> (usize, u64) {
+    let bit = h % FIRST_WORD_BITS;
+    ((bit / 64) as usize, 1 << (bit % 64))
+}
+
 /// The hash of an empty word.
 const WORD_HASH_SEED: u64 = 0xcbf2_9ce4_8422_2325;
 
@@ -187,11 +195,10 @@ impl Aliases {
     ) -> Aliases {
         let mut first_words = vec![0u64; (FIRST_WORD_BITS / 64) as usize];
         let mut note = |alias: &str| {
-            let h = alias.bytes().take_while(|&b| is_word_byte(b)).fold(WORD_HASH_SEED, word_hash);
-            let bit = h % FIRST_WORD_BITS;
-            first_words[(bit / 64) as usize] |= 1 << (bit % 64);
+            let (word, bit) = first_word_bit(alias.bytes().take_while(|&b| is_word_byte(b)).fold(WORD_HASH_SEED, word_hash));
+            first_words[word] |= bit;
         };
-        // Noted as the trie holds them.
+        // Lowercased once, and noted as the trie holds them.
         let folded: Vec<(String, usize)> = folded.into_iter().map(|(a, who)| (a.to_lowercase(), who)).inspect(|(a, _)| note(a)).collect();
         let exact: Vec<_> = exact.into_iter().inspect(|(a, _)| note(a)).collect();
         let (folded, exact) = (Trie::new(folded.iter().map(|(a, who)| (a.as_str(), *who)), true), Trie::new(exact, false));
@@ -206,8 +213,8 @@ impl Aliases {
 
     /// Whether a word of this hash may begin an alias.
     fn may_begin(&self, h: u64) -> bool {
-        let bit = h % FIRST_WORD_BITS;
-        self.first_words[(bit / 64) as usize] & (1 << (bit % 64)) != 0
+        let (word, bit) = first_word_bit(h);
+        self.first_words[word] & bit != 0
     }
 
     /// Every alias in `text` on word boundaries, by start (at one start, a
