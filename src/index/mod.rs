@@ -4,6 +4,7 @@
 //! reconcile the index with the files.
 
 pub mod dir;
+mod like;
 pub mod schema;
 pub mod search;
 mod snippet;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
-use tantivy::schema::{Facet, Field, IndexRecordOption};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, Term};
 
 /// Longest accepted query, in bytes.
@@ -603,23 +603,12 @@ impl Store {
         }
         // The text the terms are drawn from: title, summary and body (only
         // the body is stored as such).
-        let text = |field: Field, value: &str| (field, vec![tantivy::schema::OwnedValue::Str(value.to_string())]);
-        let fields = vec![
-            text(self.fields.title, &me.title),
-            text(self.fields.summary, &me.summary),
-            text(self.fields.body, doc.text(self.fields.body).unwrap_or("")),
+        let texts = [
+            (self.fields.title, me.title.as_str()),
+            (self.fields.summary, me.summary.as_str()),
+            (self.fields.body, doc.text(self.fields.body).unwrap_or("")),
         ];
-        // tantivy's more-like-this asserts that a term's document frequency
-        // (which counts deleted documents until a merge) is at most the live
-        // document count; terms in more documents than that say nothing
-        // about similarity anyway.
-        let mlt = MoreLikeThisQuery::builder()
-            .with_max_doc_frequency(searcher.num_docs().max(1))
-            .with_min_doc_frequency(1)
-            .with_min_term_frequency(2)
-            .with_max_query_terms(30)
-            .with_min_word_length(3)
-            .with_document_fields(fields);
+        let mlt = super::like::query(super::like::terms(&searcher, &texts)?);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(mlt))];
         for t in &me.technologies {
             let term = Term::from_facet(self.fields.f_technology, &Facet::from_path([t.as_str()]));
