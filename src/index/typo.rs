@@ -6,7 +6,9 @@
 //! fuzzy query ran 28% fewer instructions, with the same hits), for the few
 //! typos people make in a word's first letter. The terms a word reaches are
 //! searched as term queries, scored by BM25, so that a typo ranks the CoEs
-//! as the word spelt right does.
+//! as the word spelt right does. A word that no CoE contains also reaches
+//! the stems of the words one edit from it as typed, since stemming can put
+//! a typo two edits from the right stem.
 
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 use std::sync::LazyLock;
@@ -39,7 +41,7 @@ pub(super) fn plain_words(index: &Index, field: Field, q: &str) -> Option<Box<dy
         let mut terms = terms_of(&mut analyzer, field, word);
         let query: Box<dyn Query> = match terms.len() {
             0 => continue,
-            1 => Box::new(TypoQuery { term: terms.remove(0) }),
+            1 => Box::new(TypoQuery { term: terms.remove(0), word: word.to_lowercase() }),
             _ => Box::new(PhraseQuery::new(terms)),
         };
         clauses.push((Occur::Should, query));
@@ -69,10 +71,14 @@ pub(super) fn is_plain(q: &str) -> bool {
 }
 
 /// One analyzed word, matching the terms within one edit of it that begin
-/// with its first byte.
+/// with its first byte; and, when the word is in no CoE, the terms of the
+/// words one edit from it as typed.
 #[derive(Debug, Clone)]
 struct TypoQuery {
+    /// The word, analyzed.
     term: Term,
+    /// The word as typed, lowercased.
+    word: String,
 }
 
 /// Terms a word may stand for at most: past them, the rest of the term
@@ -93,6 +99,20 @@ impl Query for TypoQuery {
             return Ok(Box::new(AutomatonWeight::new(field, automaton)));
         };
         let mut terms = std::collections::BTreeSet::new();
+        if !in_dictionary(searcher, &self.term)? {
+            // Stemming can put a typo two edits away: `certficate` stems to
+            // `certfic`, `certificate` to `certif`. The typed word's own
+            // one-edit neighbours, analyzed, find it.
+            let mut analyzer = searcher.index().tokenizer_for_field(field)?;
+            let mut seen = std::collections::HashSet::new();
+            for near in one_edit(&self.word) {
+                for t in terms_of(&mut analyzer, field, &near) {
+                    if terms.len() < MAX_EXPANSIONS && seen.insert(t.clone()) && in_dictionary(searcher, &t)? {
+                        terms.insert(t.value().as_str().unwrap_or_default().to_string());
+                    }
+                }
+            }
+        }
         'segments: for seg in searcher.segment_readers() {
             let index = seg.inverted_index(field)?;
             let mut stream = index.terms().search(&automaton).into_stream()?;
@@ -113,6 +133,43 @@ impl Query for TypoQuery {
             .collect();
         BooleanQuery::new(clauses).weight(scoring)
     }
+}
+
+/// Whether some segment's term dictionary holds `term`.
+fn in_dictionary(searcher: &tantivy::Searcher, term: &Term) -> tantivy::Result<bool> {
+    for seg in searcher.segment_readers() {
+        if seg.inverted_index(term.field())?.terms().get(term.serialized_value_bytes())?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The words one edit from `word` (a letter a–z inserted or put in place of
+/// another, a letter deleted, two neighbours swapped), its first letter
+/// kept as typed; words that are not ASCII are left alone.
+fn one_edit(word: &str) -> Vec<String> {
+    let b = word.as_bytes();
+    if !word.is_ascii() || b.len() < 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(b.len() * 54);
+    let mut push = |v: Vec<u8>| out.extend(String::from_utf8(v).ok());
+    for i in 1..=b.len() {
+        for c in b'a'..=b'z' {
+            push([&b[..i], &[c], &b[i..]].concat());
+            if i < b.len() && b[i] != c {
+                push([&b[..i], &[c], &b[i + 1..]].concat());
+            }
+        }
+        if i < b.len() {
+            push([&b[..i], &b[i + 1..]].concat());
+        }
+        if i + 1 < b.len() && b[i] != b[i + 1] {
+            push([&b[..i], &[b[i + 1], b[i]], &b[i + 2..]].concat());
+        }
+    }
+    out
 }
 
 /// A Levenshtein automaton whose first byte must be the word's own.
@@ -178,6 +235,18 @@ mod tests {
         // Non-ASCII letters are one character, not one byte, apart.
         assert!(matches("über", "übr") && matches("café", "cafe"));
         assert!(!matches("", "a") && !matches("", ""));
+    }
+
+    #[test]
+    fn one_edit_keeps_the_first_letter() {
+        let near = one_edit("certficate");
+        assert!(near.contains(&"certificate".to_string()));
+        for w in ["certficat", "cretficate", "certficatex", "certfkcate"] {
+            assert!(near.contains(&w.to_string()), "{w}");
+        }
+        assert!(near.iter().all(|w| w.starts_with('c') && w != "certficate" && w.len().abs_diff(10) <= 1));
+        assert!(!near.contains(&"ertficate".to_string()) && !near.contains(&"xertficate".to_string()));
+        assert!(one_edit("über").is_empty() && one_edit("a").is_empty());
     }
 
     #[test]
