@@ -289,9 +289,11 @@ impl Store {
     /// (`postgres`, `k8s`), also searched as the technology's own name, which
     /// the `body` of every CoE tagged with it holds: `postgres replication`
     /// reads `(postgres OR "postgresql") replication` where CoEs only ever
-    /// say PostgreSQL. Only queries of plain words (see [`super::typo`]) are
-    /// rewritten, and only words the index does not know, so a word that is
-    /// there (`autovacuum`, itself a PostgreSQL alias) keeps its own meaning.
+    /// say PostgreSQL. Words that together name one (`dynamo db`, `elastic
+    /// search`) are followed by its name: their words alone say little of it.
+    /// Only queries of plain words (see [`super::typo`]) are rewritten, and
+    /// only single words the index does not know, so a word that is there
+    /// (`autovacuum`, itself a PostgreSQL alias) keeps its own meaning.
     fn known_names(&self, q: &str, vocab: &Vocab) -> String {
         // Each word, without the punctuation that may end it, and the
         // technology it names.
@@ -302,7 +304,27 @@ impl Store {
                 (w, bare, vocab.technology_named(bare))
             })
             .collect();
-        if !super::typo::is_plain(q) || words.iter().all(|(.., name)| name.is_none()) {
+        // Names of two or three words, longest first, as (last word, name).
+        let mut spans: Vec<(usize, &str)> = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let found = (2..=3usize).rev().find_map(|n| {
+                let span = words.get(i..i + n)?;
+                let joined = span.iter().map(|(_, bare, _)| *bare).collect::<Vec<_>>().join(" ");
+                let name = vocab.technology_named(&joined)?;
+                Some((n, name, span.iter().any(|(_, bare, _)| bare.eq_ignore_ascii_case(name))))
+            });
+            match found {
+                Some((n, name, said)) => {
+                    if !said {
+                        spans.push((i + n - 1, name));
+                    }
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        if !super::typo::is_plain(q) || (spans.is_empty() && words.iter().all(|(.., name)| name.is_none())) {
             return q.to_string();
         }
         let searcher = self.reader.searcher();
@@ -311,14 +333,16 @@ impl Store {
             let terms = super::typo::terms_of(&mut analyzer, self.fields.body, word);
             !terms.is_empty() && terms.iter().all(|t| searcher.doc_freq(t).is_ok_and(|n| n == 0))
         };
-        let words: Vec<String> = words
-            .into_iter()
-            .map(|(w, bare, name)| match name {
-                Some(name) if !name.eq_ignore_ascii_case(bare) && unknown(bare) => format!("({bare} OR \"{}\")", name.replace('"', "")),
+        let quoted = |name: &str| format!("\"{}\"", name.replace('"', ""));
+        let mut out: Vec<String> = Vec::with_capacity(words.len() + spans.len());
+        for (i, (w, bare, name)) in words.into_iter().enumerate() {
+            out.push(match name {
+                Some(name) if !name.eq_ignore_ascii_case(bare) && unknown(bare) => format!("({bare} OR {})", quoted(name)),
                 _ => w.to_string(),
-            })
-            .collect();
-        words.join(" ")
+            });
+            out.extend(spans.iter().filter(|(last, _)| *last == i).map(|(_, name)| quoted(name)));
+        }
+        out.join(" ")
     }
 
     fn text_query(&self, q: &str, vocab: Option<&Vocab>, fuzzy: bool) -> Result<(Box<dyn Query>, Option<String>)> {

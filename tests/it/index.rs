@@ -47,6 +47,8 @@ fn a_technology_called_by_another_name_is_found() {
         ("pg.md", doc("Primary failover", "The PostgreSQL primary failed over to its replica.")),
         ("vacuum.md", doc("Bloat", "PostgreSQL autovacuum fell behind on the orders table.")),
         ("kafka.md", doc("Consumer lag", "Kafka consumers fell behind after a failover.")),
+        ("es.md", doc("Index read-only", "Elasticsearch set the index read-only when the disk filled.")),
+        ("search.md", doc("Search page slow", "The search page timed out.")),
     ];
     for (name, text) in &files {
         std::fs::write(tree.path().join(name), text).expect("write");
@@ -55,6 +57,10 @@ fn a_technology_called_by_another_name_is_found() {
     let r = q(&store, "postgres failover?");
     assert_eq!(titles(&r).first().map(String::as_str), Some("Primary failover"), "{:?}", titles(&r));
     assert_eq!(r.total, 3, "{:?}", titles(&r));
+    // Words that together name a technology are followed by its name.
+    let mut es = titles(&q(&store, "elastic search?"));
+    es.sort();
+    assert_eq!(es, ["Index read-only", "Search page slow"]);
     assert!(!r.fuzzy && r.warning.is_none());
     assert_eq!(q(&store, "postgres").total, 2);
     // A word that is there is searched as itself, alias or not.
