@@ -255,11 +255,11 @@ pub fn search(
     writeln!(out, "{} CoE{} found", resp.total, if resp.total == 1 { "" } else { "s" })?;
     for h in &resp.hits {
         writeln!(out, "\n{}  {}", h.date.as_deref().unwrap_or("----------"), h.title)?;
-        let mut meta = vec![h.id.clone()];
-        meta.extend(h.severity.clone());
-        meta.extend(h.team.clone());
+        let mut meta = vec![h.id.to_string()];
+        meta.extend(h.severity.as_deref().map(str::to_string));
+        meta.extend(h.team.as_deref().map(str::to_string));
         if !h.technologies.is_empty() {
-            meta.push(h.technologies.iter().take(5).cloned().collect::<Vec<_>>().join(", "));
+            meta.push(h.technologies.iter().take(5).map(|t| t.as_str()).collect::<Vec<_>>().join(", "));
         }
         writeln!(out, "            {}", meta.join(" · "))?;
         let snippet: String = h.snippet.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -414,7 +414,7 @@ pub fn feed_docs(store: &Store, req: &SearchRequest, limit: usize) -> crate::Res
     loop {
         req.page = page;
         let r = store.search(&req, None)?;
-        all_matching.extend(r.hits.into_iter().map(|h| h.id));
+        all_matching.extend(r.hits.into_iter().map(|h| String::from(h.id)));
         if page * req.per_page >= r.total || page >= 20 {
             break;
         }

@@ -5,6 +5,7 @@
 
 use super::Store;
 use super::snippet::Highlighter;
+pub use super::stored::Text;
 use super::stored::{Docs, StoredDoc};
 use crate::error::{Error, Result};
 use crate::model::{ActionItem, ActionStatus, CoeDoc, Visibility};
@@ -118,25 +119,25 @@ pub struct FacetCount {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Hit {
     /// Id.
-    pub id: String,
+    pub id: Text,
     /// Title.
-    pub title: String,
+    pub title: Text,
     /// Incident date.
-    pub date: Option<String>,
+    pub date: Option<Text>,
     /// Team.
-    pub team: Option<String>,
+    pub team: Option<Text>,
     /// Severity.
-    pub severity: Option<String>,
+    pub severity: Option<Text>,
     /// Status.
-    pub status: Option<String>,
+    pub status: Option<Text>,
     /// Technologies.
-    pub technologies: Vec<String>,
+    pub technologies: Vec<Text>,
     /// Services.
-    pub services: Vec<String>,
+    pub services: Vec<Text>,
     /// Failure modes.
-    pub failure_modes: Vec<String>,
+    pub failure_modes: Vec<Text>,
     /// Summary (plain text).
-    pub summary: String,
+    pub summary: Text,
     /// Snippet (plain text).
     pub snippet: String,
     /// Snippet as escaped HTML with `<b>` around matches.
@@ -555,7 +556,7 @@ impl Store {
             let found = highlighter.as_mut().and_then(|h| h.snippet(doc.bytes(self.fields.body).unwrap_or_default()));
             (hit.snippet, hit.snippet_html) = match found {
                 Some(s) => (s.text, s.html),
-                None => (hit.summary.clone(), crate::parse::markdown::escape(&hit.summary)),
+                None => (hit.summary.to_string(), crate::parse::markdown::escape(&hit.summary)),
             };
             hit.score = score;
             hit.first_seen = docs.first_seen.at(addr).and_then(rfc3339);
@@ -566,7 +567,7 @@ impl Store {
 
     /// The stored hit of a document (only what a result list shows).
     fn stored_hit(&self, doc: &StoredDoc) -> Option<Hit> {
-        hit_from_bytes(doc.bytes(self.fields.hit)?)
+        hit_from_bytes(doc.bytes(self.fields.hit)?, |s| doc.share(s))
     }
 
     /// The stored model (without section text) of a document.
@@ -658,8 +659,8 @@ impl Store {
         for (score, a) in top {
             let Some(m) = self.stored_hit(&docs.get(a)?) else { continue };
             out.push(Similar {
-                shared_technologies: m.technologies.iter().filter(|t| me.technologies.contains(t)).cloned().collect(),
-                shared_failure_modes: m.failure_modes.iter().filter(|t| me.failure_modes.contains(t)).cloned().collect(),
+                shared_technologies: m.technologies.iter().filter(|t| me.technologies.iter().any(|x| *t == x)).cloned().collect(),
+                shared_failure_modes: m.failure_modes.iter().filter(|t| me.failure_modes.iter().any(|x| *t == x)).cloned().collect(),
                 id: m.id,
                 title: m.title,
                 date: m.date,
@@ -1153,10 +1154,22 @@ fn facet_leaf(f: &Facet) -> String {
 
 /// What a result list shows of a document, as stored with it at index time
 /// (postcard: each string is its length and bytes, each list its length and
-/// items, read in this order without keys or escapes). A search fills in
-/// the rest of a [`Hit`] (score, snippet and first-seen date).
-type StoredHit =
-    (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Vec<String>, Vec<String>, Vec<String>, String, u8);
+/// items, read in this order without keys or escapes). The strings are read
+/// in place; a search fills in the rest of a [`Hit`] (score, snippet and
+/// first-seen date).
+type StoredHit<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Vec<&'a str>,
+    Vec<&'a str>,
+    Vec<&'a str>,
+    &'a str,
+    u8,
+);
 
 /// The stored hit of `m` (see [`StoredHit`]).
 pub(crate) fn stored_hit_bytes(m: &CoeDoc) -> postcard::Result<Vec<u8>> {
@@ -1175,21 +1188,27 @@ pub(crate) fn stored_hit_bytes(m: &CoeDoc) -> postcard::Result<Vec<u8>> {
     ))
 }
 
-/// The hit stored as `bytes` (see [`StoredHit`]); `None` when it is unreadable.
-fn hit_from_bytes(bytes: &[u8]) -> Option<Hit> {
-    let (id, title, date, team, severity, status, technologies, services, failure_modes, summary, completeness): StoredHit =
+/// The hit stored as `bytes`, its strings made [`Text`] by `share` (`None`
+/// when it cannot).
+fn hit_from_bytes<'a>(bytes: &'a [u8], share: impl Fn(&'a str) -> Option<Text>) -> Option<Hit> {
+    let (id, title, date, team, severity, status, technologies, services, failure_modes, summary, completeness): StoredHit<'a> =
         postcard::from_bytes(bytes).ok()?;
+    let opt = |s: Option<&'a str>| match s {
+        Some(s) => share(s).map(Some),
+        None => Some(None),
+    };
+    let list = |v: Vec<&'a str>| v.into_iter().map(&share).collect::<Option<Vec<Text>>>();
     Some(Hit {
-        id,
-        title,
-        date,
-        team,
-        severity,
-        status,
-        technologies,
-        services,
-        failure_modes,
-        summary,
+        id: share(id)?,
+        title: share(title)?,
+        date: opt(date)?,
+        team: opt(team)?,
+        severity: opt(severity)?,
+        status: opt(status)?,
+        technologies: list(technologies)?,
+        services: list(services)?,
+        failure_modes: list(failure_modes)?,
+        summary: share(summary)?,
         snippet: String::new(),
         snippet_html: String::new(),
         score: 0.0,
@@ -1207,23 +1226,23 @@ fn rfc3339(secs: i64) -> Option<String> {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Similar {
     /// Id.
-    pub id: String,
+    pub id: Text,
     /// Title.
-    pub title: String,
+    pub title: Text,
     /// Date.
-    pub date: Option<String>,
+    pub date: Option<Text>,
     /// Team.
-    pub team: Option<String>,
+    pub team: Option<Text>,
     /// Severity.
-    pub severity: Option<String>,
+    pub severity: Option<Text>,
     /// Technologies.
-    pub technologies: Vec<String>,
+    pub technologies: Vec<Text>,
     /// Failure modes.
-    pub failure_modes: Vec<String>,
+    pub failure_modes: Vec<Text>,
     /// Technologies both share.
-    pub shared_technologies: Vec<String>,
+    pub shared_technologies: Vec<Text>,
     /// Failure modes both share.
-    pub shared_failure_modes: Vec<String>,
+    pub shared_failure_modes: Vec<Text>,
     /// Score.
     pub score: f32,
 }
@@ -1298,17 +1317,28 @@ mod tests {
             ..Default::default()
         };
         let bytes = stored_hit_bytes(&doc).expect("encodes");
-        let hit = hit_from_bytes(&bytes).expect("reads back");
+        let copy = |s: &str| Some(Text::from(s));
+        let hit = hit_from_bytes(&bytes, copy).expect("reads back");
         assert_eq!(
             (hit.id.as_str(), hit.title.as_str(), hit.summary.as_str()),
             (doc.id.as_str(), doc.title.as_str(), doc.summary.as_str())
         );
-        assert_eq!((&hit.date, &hit.team, &hit.severity, &hit.status), (&doc.date, &doc.team, &doc.severity, &doc.status));
-        assert_eq!((&hit.technologies, &hit.services, &hit.failure_modes), (&doc.technologies, &doc.services, &doc.failure_modes));
+        let opts = |v: [&Option<Text>; 4]| v.map(|o| o.as_deref().map(str::to_string));
+        assert_eq!(
+            opts([&hit.date, &hit.team, &hit.severity, &hit.status]),
+            [&doc.date, &doc.team, &doc.severity, &doc.status].map(Clone::clone)
+        );
+        let lists = |v: [&Vec<Text>; 3]| v.map(|l| l.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            lists([&hit.technologies, &hit.services, &hit.failure_modes]),
+            [&doc.technologies, &doc.services, &doc.failure_modes].map(Clone::clone)
+        );
         assert_eq!((hit.completeness, hit.score, hit.first_seen.as_deref(), hit.snippet.as_str()), (80, 0.0, None, ""));
         // Cut short (a damaged store), it is unreadable, not a wrong hit.
-        assert_eq!(hit_from_bytes(&bytes[..bytes.len() - 1]), None);
-        assert_eq!(hit_from_bytes(b""), None);
+        assert_eq!(hit_from_bytes(&bytes[..bytes.len() - 1], copy), None);
+        assert_eq!(hit_from_bytes(b"", copy), None);
+        // A string that is not the stored document's own is not shared.
+        assert_eq!(hit_from_bytes(&bytes, |_| None), None);
     }
 
     #[test]

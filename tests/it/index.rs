@@ -14,7 +14,7 @@ fn q(store: &Store, q: &str) -> coe_kb::index::search::SearchResponse {
 }
 
 fn titles(r: &coe_kb::index::search::SearchResponse) -> Vec<String> {
-    r.hits.iter().map(|h| h.title.clone()).collect()
+    r.hits.iter().map(|h| h.title.to_string()).collect()
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn facets_filters_and_sort() {
     let by_date = store
         .search(&SearchRequest { sort: Sort::Date, page: 1, per_page: 50, access: Access::All, ..Default::default() }, None)
         .expect("search");
-    let dates: Vec<String> = by_date.hits.iter().filter_map(|h| h.date.clone()).collect();
+    let dates: Vec<String> = by_date.hits.iter().filter_map(|h| h.date.as_deref().map(str::to_string)).collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(dates, sorted);
@@ -157,7 +157,7 @@ fn facet_counts_agree_for_many_matches_and_few() {
     // A page without snippets (no word in the body).
     let scoped = q(&store, "summary:redis");
     assert_eq!((scoped.total, count(&scoped, "Kafka"), count(&scoped, "Redis")), (800, 800, 800));
-    assert!(scoped.hits.iter().all(|h| h.snippet == h.summary), "{:?}", scoped.hits.first());
+    assert!(scoped.hits.iter().all(|h| h.summary == h.snippet), "{:?}", scoped.hits.first());
 }
 
 #[test]
@@ -471,7 +471,7 @@ fn a_first_seen_line_cut_short_by_a_crash_is_dropped_and_the_log_goes_on() {
 
 /// The id of the CoE titled `title`.
 fn id_titled(store: &Store, title: &str) -> String {
-    q(store, "").hits.into_iter().find(|h| h.title == title).map(|h| h.id).unwrap_or_else(|| panic!("no CoE titled {title:?}"))
+    q(store, "").hits.into_iter().find(|h| h.title == title).map(|h| h.id.to_string()).unwrap_or_else(|| panic!("no CoE titled {title:?}"))
 }
 
 #[test]
