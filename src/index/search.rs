@@ -1152,26 +1152,12 @@ fn facet_leaf(f: &Facet) -> String {
     f.to_path().last().map(|s| s.to_string()).unwrap_or_default()
 }
 
-/// What a result list shows of a document, as stored with it at index time
-/// (postcard: each string is its length and bytes, each list its length and
-/// items, read in this order without keys or escapes). The strings are read
-/// in place; a search fills in the rest of a [`Hit`] (score, snippet and
-/// first-seen date).
-type StoredHit<'a> = (
-    &'a str,
-    &'a str,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<&'a str>,
-    Vec<&'a str>,
-    Vec<&'a str>,
-    Vec<&'a str>,
-    &'a str,
-    u8,
-);
-
-/// The stored hit of `m` (see [`StoredHit`]).
+/// What a result list shows of a document, as stored with it at index time:
+/// id, title, date, team, severity, status, technologies, services,
+/// failure modes, summary and completeness, in postcard (each string its
+/// length and bytes, each option a tag, each list its length and items, read
+/// in this order without keys or escapes). A search fills in the rest of a
+/// [`Hit`] (score, snippet and first-seen date).
 pub(crate) fn stored_hit_bytes(m: &CoeDoc) -> postcard::Result<Vec<u8>> {
     postcard::to_allocvec(&(
         &m.id,
@@ -1188,27 +1174,53 @@ pub(crate) fn stored_hit_bytes(m: &CoeDoc) -> postcard::Result<Vec<u8>> {
     ))
 }
 
-/// The hit stored as `bytes`, its strings made [`Text`] by `share` (`None`
-/// when it cannot).
+/// The hit stored as `bytes` (see [`stored_hit_bytes`]), read a value at a
+/// time, its strings in place and made [`Text`] by `share`; `None` when the
+/// bytes do not read so or a string cannot be shared.
 fn hit_from_bytes<'a>(bytes: &'a [u8], share: impl Fn(&'a str) -> Option<Text>) -> Option<Hit> {
-    let (id, title, date, team, severity, status, technologies, services, failure_modes, summary, completeness): StoredHit<'a> =
-        postcard::from_bytes(bytes).ok()?;
-    let opt = |s: Option<&'a str>| match s {
-        Some(s) => share(s).map(Some),
-        None => Some(None),
+    let mut rest = bytes;
+    let take = |rest: &mut &'a [u8]| -> Option<&'a str> {
+        let (s, after) = postcard::take_from_bytes::<&str>(rest).ok()?;
+        *rest = after;
+        Some(s)
     };
-    let list = |v: Vec<&'a str>| v.into_iter().map(&share).collect::<Option<Vec<Text>>>();
+    let text = |rest: &mut &'a [u8]| take(rest).and_then(&share);
+    let opt = |rest: &mut &'a [u8]| -> Option<Option<Text>> {
+        let (&tag, after) = rest.split_first()?;
+        *rest = after;
+        match tag {
+            0 => Some(None),
+            1 => text(rest).map(Some),
+            _ => None,
+        }
+    };
+    let id = text(&mut rest)?;
+    let title = text(&mut rest)?;
+    let (date, team, severity, status) = (opt(&mut rest)?, opt(&mut rest)?, opt(&mut rest)?, opt(&mut rest)?);
+    let list = |rest: &mut &'a [u8]| -> Option<Vec<Text>> {
+        let (n, after) = postcard::take_from_bytes::<usize>(rest).ok()?;
+        *rest = after;
+        // Each string takes a byte at least: a longer list is damage.
+        let mut out = Vec::with_capacity(n.min(rest.len()));
+        for _ in 0..n {
+            out.push(text(rest)?);
+        }
+        Some(out)
+    };
+    let (technologies, services, failure_modes) = (list(&mut rest)?, list(&mut rest)?, list(&mut rest)?);
+    let summary = text(&mut rest)?;
+    let (&completeness, _) = rest.split_first()?;
     Some(Hit {
-        id: share(id)?,
-        title: share(title)?,
-        date: opt(date)?,
-        team: opt(team)?,
-        severity: opt(severity)?,
-        status: opt(status)?,
-        technologies: list(technologies)?,
-        services: list(services)?,
-        failure_modes: list(failure_modes)?,
-        summary: share(summary)?,
+        id,
+        title,
+        date,
+        team,
+        severity,
+        status,
+        technologies,
+        services,
+        failure_modes,
+        summary,
         snippet: String::new(),
         snippet_html: String::new(),
         score: 0.0,
