@@ -1178,28 +1178,20 @@ pub(crate) fn stored_hit_bytes(m: &CoeDoc) -> postcard::Result<Vec<u8>> {
 /// time, its strings in place and made [`Text`] by `share`; `None` when the
 /// bytes do not read so or a string cannot be shared.
 fn hit_from_bytes<'a>(bytes: &'a [u8], share: impl Fn(&'a str) -> Option<Text>) -> Option<Hit> {
+    /// The next value off the front of `rest`.
+    fn take<'a, T: Deserialize<'a>>(rest: &mut &'a [u8]) -> Option<T> {
+        let (value, after) = postcard::take_from_bytes(rest).ok()?;
+        *rest = after;
+        Some(value)
+    }
     let mut rest = bytes;
-    let take = |rest: &mut &'a [u8]| -> Option<&'a str> {
-        let (s, after) = postcard::take_from_bytes::<&str>(rest).ok()?;
-        *rest = after;
-        Some(s)
+    let text = |rest: &mut &'a [u8]| take::<&str>(rest).and_then(&share);
+    let opt = |rest: &mut &'a [u8]| match take::<Option<&str>>(rest)? {
+        Some(s) => share(s).map(Some),
+        None => Some(None),
     };
-    let text = |rest: &mut &'a [u8]| take(rest).and_then(&share);
-    let opt = |rest: &mut &'a [u8]| -> Option<Option<Text>> {
-        let (&tag, after) = rest.split_first()?;
-        *rest = after;
-        match tag {
-            0 => Some(None),
-            1 => text(rest).map(Some),
-            _ => None,
-        }
-    };
-    let id = text(&mut rest)?;
-    let title = text(&mut rest)?;
-    let (date, team, severity, status) = (opt(&mut rest)?, opt(&mut rest)?, opt(&mut rest)?, opt(&mut rest)?);
     let list = |rest: &mut &'a [u8]| -> Option<Vec<Text>> {
-        let (n, after) = postcard::take_from_bytes::<usize>(rest).ok()?;
-        *rest = after;
+        let n = take::<usize>(rest)?;
         // Each string takes a byte at least: a longer list is damage.
         let mut out = Vec::with_capacity(n.min(rest.len()));
         for _ in 0..n {
@@ -1207,9 +1199,12 @@ fn hit_from_bytes<'a>(bytes: &'a [u8], share: impl Fn(&'a str) -> Option<Text>) 
         }
         Some(out)
     };
+    let id = text(&mut rest)?;
+    let title = text(&mut rest)?;
+    let (date, team, severity, status) = (opt(&mut rest)?, opt(&mut rest)?, opt(&mut rest)?, opt(&mut rest)?);
     let (technologies, services, failure_modes) = (list(&mut rest)?, list(&mut rest)?, list(&mut rest)?);
     let summary = text(&mut rest)?;
-    let (&completeness, _) = rest.split_first()?;
+    let completeness = take::<u8>(&mut rest)?;
     Some(Hit {
         id,
         title,

@@ -41,7 +41,10 @@ pub(super) fn plain_words(index: &Index, field: Field, q: &str) -> Option<Box<dy
         let mut terms = terms_of(&mut analyzer, field, word);
         let query: Box<dyn Query> = match terms.len() {
             0 => continue,
-            1 => Box::new(TypoQuery { term: terms.remove(0), word: word.to_lowercase() }),
+            1 => {
+                let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+                Box::new(TypoQuery { term: terms.remove(0), word: bare })
+            }
             _ => Box::new(PhraseQuery::new(terms)),
         };
         clauses.push((Occur::Should, query));
@@ -77,7 +80,7 @@ pub(super) fn is_plain(q: &str) -> bool {
 struct TypoQuery {
     /// The word, analyzed.
     term: Term,
-    /// The word as typed, lowercased.
+    /// The word as typed, lowercased, without the punctuation around it.
     word: String,
 }
 
