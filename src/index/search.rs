@@ -514,32 +514,26 @@ impl Store {
                 .map(|(_, a)| (0.0, a))
                 .collect(),
         };
-        // Facet counts and the page. Many matches (see [`POOL_COUNT_MIN`])
-        // are counted on the search threads (several segments side by side,
-        // then merged here) while this thread, whose caches are warm from
-        // the pass, reads the page; fewer are counted here, since waking a
-        // thread costs more than counting them.
+        // Facet counts and the page. Many matches in several segments (see
+        // [`POOL_COUNT_MIN`]) are counted on the search threads, side by
+        // side, then merged here, while this thread, whose caches are warm
+        // from the pass, reads the page; the rest are counted here.
         // A query with no term in the body (section-scoped, fuzzy) shows summaries.
         let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
         let docs = self.docs(&searcher)?;
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
-        let hand_over = matched >= POOL_COUNT_MIN && (matches.len() > 1 || highlighter.is_some());
+        let hand_over = matched >= POOL_COUNT_MIN && matches.len() > 1;
         let (facets, hits) = match &self.pool {
             Some(tantivy::Executor::ThreadPool(pool)) if hand_over => {
                 let mut fruit: Vec<Option<SegCount>> = Vec::new();
                 fruit.resize_with(matches.len(), || None);
-                let mut facets = None;
                 let hits = pool.in_place_scope(|s| {
-                    if matches.len() > 1 {
-                        for (slot, m) in fruit.iter_mut().zip(matches) {
-                            s.spawn(move |_| *slot = Some(count_segment(m)));
-                        }
-                    } else {
-                        s.spawn(|_| facets = Some(self.facets_of(&count_facets(matches))));
+                    for (slot, m) in fruit.iter_mut().zip(matches) {
+                        s.spawn(move |_| *slot = Some(count_segment(m)));
                     }
                     self.page(&docs, highlighter, addrs)
                 });
-                (facets.unwrap_or_else(|| self.facets_of(&fruit.into_iter().flatten().collect())), hits)
+                (self.facets_of(&fruit.into_iter().flatten().collect()), hits)
             }
             _ => (self.facets_of(&count_facets(matches)), self.page(&docs, highlighter, addrs)),
         };
@@ -864,19 +858,18 @@ where
 }
 
 /// Fewer matches than this are counted on the searching thread, after the
-/// page. More are counted on the search threads when that saves time: with
-/// several segments, which are counted side by side, or beside the reading
-/// of a page with snippets (without them, a page is read in a few
-/// microseconds, and handing the counting over costs more than it hides).
-/// Counting takes about 20 ns a match, so 1,000 are 20 µs. On this 2-core VM,
-/// at 10k CoEs in one segment (p50, threshold 500 before): a term query, 606
-/// matches, 103 → 90 µs; a fuzzy one, 1,936 matches and no snippets,
-/// 115 → 106 µs; a facet-filtered one, 1,746 matches, stays beside its page
-/// (144 µs; 176 µs after it).
+/// page. More are counted on the search threads, a segment each, beside the
+/// reading of the page, when the index has several segments: their search
+/// has just run on those threads, which are awake. An index of one segment
+/// is searched on the calling thread, and waking a sleeping thread can cost
+/// more than all the counting: on an idle 2-core VM, a facet-filtered query
+/// at 10k CoEs (1,746 matches, one segment) took 136–141 µs p50 with its
+/// counting handed over and 72–73 µs without (on a busier VM, whose second
+/// core was awake, the handover had saved 144 against 176 µs). Counting
+/// takes about 20 ns a match, so 1,000 are 20 µs.
 /// (Reading the page in two halves side by side, tried too, cost more than
 /// it saved once a hit took a few microseconds: 1k term query p50 76 µs on
-/// one thread, 86–97 µs in halves, and a p99 twice as long, in this VM's
-/// fast rounds.)
+/// one thread, 86–97 µs in halves, and a p99 twice as long.)
 const POOL_COUNT_MIN: usize = 1_000;
 
 /// How many matches ahead [`Rows::count`] asks for the row of the match it will count then.

@@ -132,19 +132,21 @@ fn a_page_is_the_pages_of_one_hit_each() {
     }
 }
 
-/// Facet counts agree whether the matches are counted on a search thread
-/// (1,000 or more beside a page with snippets) or on the searching one.
+/// Facet counts agree whether the matches are counted on the search
+/// threads (1,000 or more, in several segments) or on the searching one.
 #[test]
 fn facet_counts_agree_for_many_matches_and_few() {
-    let tree = tempfile::tempdir().expect("tempdir");
+    // Two sources, each committed on its own: two segments.
+    let trees = [tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir")];
     for n in 0..2_400 {
         let extra = if n % 3 == 0 { " Redis evicted keys." } else { "" };
         let more = if n % 10 == 0 { " Postgres failed over." } else { "" };
         let text = format!("# Lag {n}\n\n## Summary\n\nKafka consumers fell behind.{extra}{more}\n\n## Root cause\n\nA slow disk.\n");
-        std::fs::write(tree.path().join(format!("lag-{n}.md")), text).expect("write");
+        std::fs::write(trees[n % 2].path().join(format!("lag-{n}.md")), text).expect("write");
     }
-    let (_d, store, report) = index_of("many", tree.path());
-    assert_eq!(report.added, 2_400);
+    let (_d, store, report) = index_of("many", trees[0].path());
+    assert_eq!(report.added + reindex(&store, "more", trees[1].path()).added, 2_400);
+    assert!(store.reader.searcher().segment_readers().len() > 1, "the test needs several segments");
     let count = |r: &coe_kb::index::search::SearchResponse, tech: &str| {
         r.facets["technology"].iter().find(|f| &*f.value == tech).map_or(0, |f| f.count)
     };
