@@ -102,7 +102,7 @@ impl Query for TypoQuery {
             return Ok(Box::new(AutomatonWeight::new(field, automaton)));
         };
         let mut terms = std::collections::BTreeSet::new();
-        if !in_dictionary(searcher, &self.term)? {
+        if searcher.doc_freq(&self.term)? == 0 {
             // Stemming can put a typo two edits away: `certficate` stems to
             // `certfic`, `certificate` to `certif`. The typed word's own
             // one-edit neighbours, analyzed, find it.
@@ -110,7 +110,7 @@ impl Query for TypoQuery {
             let mut seen = std::collections::HashSet::new();
             for near in one_edit(&self.word) {
                 for t in terms_of(&mut analyzer, field, &near) {
-                    if terms.len() < MAX_EXPANSIONS && seen.insert(t.clone()) && in_dictionary(searcher, &t)? {
+                    if terms.len() < MAX_EXPANSIONS && seen.insert(t.clone()) && searcher.doc_freq(&t)? > 0 {
                         terms.insert(t.value().as_str().unwrap_or_default().to_string());
                     }
                 }
@@ -136,16 +136,6 @@ impl Query for TypoQuery {
             .collect();
         BooleanQuery::new(clauses).weight(scoring)
     }
-}
-
-/// Whether some segment's term dictionary holds `term`.
-fn in_dictionary(searcher: &tantivy::Searcher, term: &Term) -> tantivy::Result<bool> {
-    for seg in searcher.segment_readers() {
-        if seg.inverted_index(term.field())?.terms().get(term.serialized_value_bytes())?.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// The words one edit from `word` (a letter a–z inserted or put in place of
