@@ -1082,6 +1082,7 @@ impl Store {
         const TOP: usize = 50;
         let merge = (fruit.len() > 1).then(|| self.facet_merge(fruit));
         let mut out = BTreeMap::new();
+        let mut keys = Vec::new();
         for (d, (name, _)) in FACETS.iter().enumerate() {
             let merged;
             let (names, counts): (&[FacetName], &[u32]) = match (&merge, fruit.as_slice()) {
@@ -1101,27 +1102,33 @@ impl Store {
                 (None, [(f, counts)]) => (f.names_of(d), f.dim(counts, d)),
                 (None, _) => (&[], &[]),
             };
-            // (ordinal, count): ordinal order is name order.
-            let mut v: Vec<(usize, u32)> = counts.iter().copied().enumerate().filter(|(_, n)| *n > 0).collect();
-            if *name == "year" {
-                v.reverse();
-                v.truncate(TOP);
-            } else {
-                let by_count = |x: &(usize, u32), y: &(usize, u32)| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0));
-                if v.len() > TOP {
-                    v.select_nth_unstable_by(TOP - 1, by_count);
-                    v.truncate(TOP);
-                }
-                v.sort_unstable_by(by_count);
-            }
-            let counts = v
-                .into_iter()
-                .filter_map(|(ord, count)| Some(FacetCount { value: names.get(ord)?.clone(), count: u64::from(count) }))
-                .collect();
-            out.insert(name.to_string(), counts);
+            out.insert(name.to_string(), top_values(names, counts, *name == "year", TOP, &mut keys));
         }
         out
     }
+}
+
+/// The `top` values of one dimension that the most documents have, most
+/// first and by name on a tie (`latest`: the `top` last ones in name order,
+/// latest first, for years), with their counts; `counts[ord]` counts
+/// `names[ord]`, and names are sorted, so ordinal order is name order.
+/// `keys` is scratch space. Each value is one `u64` key (count above,
+/// ordinal inverted below), so that selecting and sorting compare integers.
+fn top_values(names: &[FacetName], counts: &[u32], latest: bool, top: usize, keys: &mut Vec<u64>) -> Vec<FacetCount> {
+    let value = |ord: usize, count: u32| Some(FacetCount { value: names.get(ord)?.clone(), count: u64::from(count) });
+    if latest {
+        return counts.iter().enumerate().rev().filter(|(_, n)| **n > 0).take(top).filter_map(|(ord, &n)| value(ord, n)).collect();
+    }
+    keys.clear();
+    keys.extend(counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(ord, &n)| u64::from(n) << 32 | u64::from(!(ord as u32))));
+    if keys.len() > top {
+        if let Some(last) = top.checked_sub(1) {
+            keys.select_nth_unstable_by(last, |a, b| b.cmp(a));
+        }
+        keys.truncate(top);
+    }
+    keys.sort_unstable_by(|a, b| b.cmp(a));
+    keys.iter().filter_map(|&k| value(!(k as u32) as usize, (k >> 32) as u32)).collect()
 }
 
 /// A CoE as its detail view shows it.
@@ -1339,6 +1346,27 @@ mod tests {
         assert_eq!(hit_from_bytes(b"", copy), None);
         // A string that is not the stored document's own is not shared.
         assert_eq!(hit_from_bytes(&bytes, |_| None), None);
+    }
+
+    #[test]
+    fn top_values_are_the_most_frequent_then_by_name_and_years_latest_first() {
+        let names: Vec<FacetName> = (0..300).map(|i| format!("v{i:03}").into()).collect();
+        // Counts with many ties, some zero.
+        let counts: Vec<u32> = (0..300u32).map(|i| (i * 7919 % 13) * u32::from(i % 5 != 0)).collect();
+        let mut keys = Vec::new();
+        for top in [0, 1, 50, 299, 300, 400] {
+            let mut want: Vec<(usize, u32)> = counts.iter().copied().enumerate().filter(|(_, n)| *n > 0).collect();
+            want.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            want.truncate(top);
+            let got = top_values(&names, &counts, false, top, &mut keys);
+            let got: Vec<(usize, u32)> = got.iter().map(|c| (c.value[1..].parse().unwrap_or(usize::MAX), c.count as u32)).collect();
+            assert_eq!(got, want, "top {top}");
+            let latest = top_values(&names, &counts, true, top, &mut keys);
+            let want: Vec<(usize, u32)> = counts.iter().copied().enumerate().rev().filter(|(_, n)| *n > 0).take(top).collect();
+            let latest: Vec<(usize, u32)> = latest.iter().map(|c| (c.value[1..].parse().unwrap_or(usize::MAX), c.count as u32)).collect();
+            assert_eq!(latest, want, "latest {top}");
+        }
+        assert!(top_values(&[], &[], false, 50, &mut keys).is_empty());
     }
 
     #[test]
