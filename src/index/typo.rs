@@ -105,13 +105,24 @@ impl Query for TypoQuery {
         if searcher.doc_freq(&self.term)? == 0 {
             // Stemming can put a typo two edits away: `certficate` stems to
             // `certfic`, `certificate` to `certif`. The typed word's own
-            // one-edit neighbours, analyzed, find it.
+            // one-edit neighbours, analyzed, find it. There are about 54 per
+            // letter: their stems go into one buffer, and one walk of each
+            // segment's term dictionary finds those it holds, a prefix they
+            // share walked once (a `Term` and a `doc_freq` each made this
+            // four times as costly as the rest of the query).
             let mut analyzer = searcher.index().tokenizer_for_field(field)?;
-            let mut seen = std::collections::HashSet::new();
-            for near in one_edit(&self.word) {
-                for t in terms_of(&mut analyzer, field, &near) {
-                    if terms.len() < MAX_EXPANSIONS && seen.insert(t.clone()) && searcher.doc_freq(&t)? > 0 {
-                        terms.insert(t.value().as_str().unwrap_or_default().to_string());
+            let mut stems = Words::default();
+            one_edit(&self.word, |near| analyzer.token_stream(near).process(&mut |t| stems.push(&t.text)));
+            let among = stems.among();
+            'stems: for seg in searcher.segment_readers() {
+                let index = seg.inverted_index(field)?;
+                let mut stream = index.terms().search(&among).into_stream()?;
+                while stream.advance() {
+                    if let Ok(t) = std::str::from_utf8(stream.key()) {
+                        terms.insert(t.to_string());
+                    }
+                    if terms.len() >= MAX_EXPANSIONS {
+                        break 'stems;
                     }
                 }
             }
@@ -141,28 +152,103 @@ impl Query for TypoQuery {
 /// The words one edit from `word` (a letter a–z inserted or put in place of
 /// another, a letter deleted, two neighbours swapped), its first letter
 /// kept as typed; words that are not ASCII are left alone.
-fn one_edit(word: &str) -> Vec<String> {
+fn one_edit(word: &str, mut each: impl FnMut(&str)) {
     let b = word.as_bytes();
     if !word.is_ascii() || b.len() < 2 {
-        return Vec::new();
+        return;
     }
-    let mut out = Vec::with_capacity(b.len() * 54);
-    let mut push = |v: Vec<u8>| out.extend(String::from_utf8(v).ok());
+    // Each neighbour is written over the last in one buffer.
+    let mut buf = String::with_capacity(b.len() + 1);
+    let mut emit = |parts: &[&[u8]]| {
+        buf.clear();
+        for p in parts {
+            // ASCII in, ASCII out: every part is ASCII.
+            buf.extend(p.iter().map(|&c| char::from(c)));
+        }
+        each(&buf);
+    };
     for i in 1..=b.len() {
         for c in b'a'..=b'z' {
-            push([&b[..i], &[c], &b[i..]].concat());
+            emit(&[&b[..i], &[c], &b[i..]]);
             if i < b.len() && b[i] != c {
-                push([&b[..i], &[c], &b[i + 1..]].concat());
+                emit(&[&b[..i], &[c], &b[i + 1..]]);
             }
         }
         if i < b.len() {
-            push([&b[..i], &b[i + 1..]].concat());
+            emit(&[&b[..i], &b[i + 1..]]);
         }
         if i + 1 < b.len() && b[i] != b[i + 1] {
-            push([&b[..i], &[b[i + 1], b[i]], &b[i + 2..]].concat());
+            emit(&[&b[..i], &[b[i + 1], b[i]], &b[i + 2..]]);
         }
     }
-    out
+}
+
+/// Words kept in one buffer.
+#[derive(Default)]
+struct Words {
+    text: String,
+    /// Where each word is in `text`.
+    spans: Vec<std::ops::Range<usize>>,
+}
+
+impl Words {
+    fn push(&mut self, word: &str) {
+        let start = self.text.len();
+        self.text.push_str(word);
+        self.spans.push(start..self.text.len());
+    }
+
+    /// The words as an automaton that accepts each of them.
+    fn among(&self) -> Among<'_> {
+        // Sorted by their first eight bytes as one number first: most
+        // comparisons end there, without a call to compare bytes.
+        let head = |w: &str| {
+            let mut b = [0u8; 8];
+            let n = w.len().min(8);
+            b[..n].copy_from_slice(&w.as_bytes()[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut keyed: Vec<(u64, &str)> = self.spans.iter().filter_map(|r| self.text.get(r.clone())).map(|w| (head(w), w)).collect();
+        keyed.sort_unstable();
+        let mut words: Vec<&str> = keyed.into_iter().map(|(_, w)| w).collect();
+        words.dedup();
+        Among { words }
+    }
+}
+
+/// An automaton that accepts exactly `words` (sorted, no repeats). Its state
+/// is the range of the words that begin with the bytes read so far, and how
+/// many bytes that is: a byte narrows the range by two binary searches on the
+/// words' byte at that depth.
+struct Among<'a> {
+    words: Vec<&'a str>,
+}
+
+impl tantivy_fst::Automaton for Among<'_> {
+    type State = (usize, usize, usize);
+
+    fn start(&self) -> Self::State {
+        (0, self.words.len(), 0)
+    }
+
+    fn is_match(&self, &(lo, hi, depth): &Self::State) -> bool {
+        // The prefix itself, if it is one of the words, sorts first.
+        lo < hi && self.words.get(lo).is_some_and(|w| w.len() == depth)
+    }
+
+    fn can_match(&self, &(lo, hi, _): &Self::State) -> bool {
+        lo < hi
+    }
+
+    fn accept(&self, &(lo, hi, depth): &Self::State, byte: u8) -> Self::State {
+        let range = self.words.get(lo..hi).unwrap_or_default();
+        // In the range every word has the same first `depth` bytes, so it is
+        // sorted by the byte at `depth` (a word that ends there first).
+        let at = |w: &&str| w.as_bytes().get(depth).copied();
+        let from = range.partition_point(|w| at(w) < Some(byte));
+        let to = range.partition_point(|w| at(w) <= Some(byte));
+        (lo + from, lo + to, depth + 1)
+    }
 }
 
 /// The terms one edit from a word, its first byte kept: bit-parallel for an
@@ -416,15 +502,39 @@ mod tests {
     }
 
     #[test]
+    fn among_accepts_exactly_its_words() {
+        let mut words = Words::default();
+        // Repeats, words that are prefixes of others, bytes past eight.
+        let list = ["throttl", "throt", "throttl", "thr", "throttlings", "throttlingz", "a", "zz", "certif", "certific", "kubernet"];
+        for w in list {
+            words.push(w);
+        }
+        let among = words.among();
+        assert_eq!(among.words.len(), list.len() - 1);
+        for w in list {
+            assert!(accepts(&among, w), "{w}");
+        }
+        for w in ["", "th", "thro", "throttle", "throttling", "throttlingy", "b", "z", "zzz", "certi", "kubernetes"] {
+            assert!(!accepts(&among, w), "{w}");
+        }
+        assert!(!accepts(&Words::default().among(), "a") && !accepts(&Words::default().among(), ""));
+    }
+
+    #[test]
     fn one_edit_keeps_the_first_letter() {
-        let near = one_edit("certficate");
+        let collect = |w: &str| {
+            let mut out = Vec::new();
+            one_edit(w, |near| out.push(near.to_string()));
+            out
+        };
+        let near = collect("certficate");
         assert!(near.contains(&"certificate".to_string()));
         for w in ["certficat", "cretficate", "certficatex", "certfkcate"] {
             assert!(near.contains(&w.to_string()), "{w}");
         }
         assert!(near.iter().all(|w| w.starts_with('c') && w != "certficate" && w.len().abs_diff(10) <= 1));
         assert!(!near.contains(&"ertficate".to_string()) && !near.contains(&"xertficate".to_string()));
-        assert!(one_edit("über").is_empty() && one_edit("a").is_empty());
+        assert!(collect("über").is_empty() && collect("a").is_empty());
     }
 
     #[test]
