@@ -6,9 +6,9 @@
 //! fuzzy query ran 28% fewer instructions, with the same hits), for the few
 //! typos people make in a word's first letter. The terms a word reaches are
 //! searched as term queries, scored by BM25, so that a typo ranks the CoEs
-//! as the word spelt right does. A word that no CoE contains also reaches
-//! the stems of the words one edit from it as typed, since stemming can put
-//! a typo two edits from the right stem.
+//! as the word spelt right does. A word that reaches no term that way
+//! reaches the stems of the words one edit from it as typed instead, since
+//! stemming can put a typo two edits from the right stem.
 
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 use std::sync::LazyLock;
@@ -74,8 +74,8 @@ pub(super) fn is_plain(q: &str) -> bool {
 }
 
 /// One analyzed word, matching the terms within one edit of it that begin
-/// with its first byte; and, when the word is in no CoE, the terms of the
-/// words one edit from it as typed.
+/// with its first byte; and, when there are none, the terms of the words
+/// one edit from it as typed.
 #[derive(Debug, Clone)]
 struct TypoQuery {
     /// The word, analyzed.
@@ -102,42 +102,18 @@ impl Query for TypoQuery {
             return Ok(Box::new(AutomatonWeight::new(field, automaton)));
         };
         let mut terms = std::collections::BTreeSet::new();
-        if searcher.doc_freq(&self.term)? == 0 {
+        reach(searcher, field, &automaton, &mut terms)?;
+        if terms.is_empty() {
             // Stemming can put a typo two edits away: `certficate` stems to
-            // `certfic`, `certificate` to `certif`. The typed word's own
-            // one-edit neighbours, analyzed, find it. There are about 54 per
-            // letter: their stems go into one buffer, and one walk of each
-            // segment's term dictionary finds those it holds, a prefix they
-            // share walked once (a `Term` and a `doc_freq` each made this
-            // four times as costly as the rest of the query).
+            // `certfic`, `certificate` to `certif`, and no term is one edit
+            // from `certfic`. The typed word's own one-edit neighbours,
+            // analyzed, find it. There are about 54 per letter: their stems
+            // go into one buffer, and one walk of each segment's term
+            // dictionary finds those it holds, a prefix they share walked once.
             let mut analyzer = searcher.index().tokenizer_for_field(field)?;
             let mut stems = Words::default();
             one_edit(&self.word, |near| analyzer.token_stream(near).process(&mut |t| stems.push(&t.text)));
-            let among = stems.among();
-            'stems: for seg in searcher.segment_readers() {
-                let index = seg.inverted_index(field)?;
-                let mut stream = index.terms().search(&among).into_stream()?;
-                while stream.advance() {
-                    if let Ok(t) = std::str::from_utf8(stream.key()) {
-                        terms.insert(t.to_string());
-                    }
-                    if terms.len() >= MAX_EXPANSIONS {
-                        break 'stems;
-                    }
-                }
-            }
-        }
-        'segments: for seg in searcher.segment_readers() {
-            let index = seg.inverted_index(field)?;
-            let mut stream = index.terms().search(&automaton).into_stream()?;
-            while stream.advance() {
-                if let Ok(t) = std::str::from_utf8(stream.key()) {
-                    terms.insert(t.to_string());
-                }
-                if terms.len() >= MAX_EXPANSIONS {
-                    break 'segments;
-                }
-            }
+            reach(searcher, field, &stems.among(), &mut terms)?;
         }
         let clauses: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
@@ -147,6 +123,29 @@ impl Query for TypoQuery {
             .collect();
         BooleanQuery::new(clauses).weight(scoring)
     }
+}
+
+/// Add to `terms` the terms of `field` that `automaton` accepts, walking each
+/// segment's term dictionary, until there are [`MAX_EXPANSIONS`].
+fn reach<A: tantivy_fst::Automaton<State: Clone>>(
+    searcher: &tantivy::Searcher,
+    field: Field,
+    automaton: &A,
+    terms: &mut std::collections::BTreeSet<String>,
+) -> tantivy::Result<()> {
+    for seg in searcher.segment_readers() {
+        let index = seg.inverted_index(field)?;
+        let mut stream = index.terms().search(automaton).into_stream()?;
+        while stream.advance() {
+            if let Ok(t) = std::str::from_utf8(stream.key()) {
+                terms.insert(t.to_string());
+            }
+            if terms.len() >= MAX_EXPANSIONS {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The words one edit from `word` (a letter a–z inserted or put in place of

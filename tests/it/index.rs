@@ -190,6 +190,12 @@ fn typo_tolerance_and_bad_queries() {
     let right = q(&store, "certificate");
     assert!(stemmed.fuzzy && right.total > 0, "{stemmed:?}");
     assert_eq!(ranked(&stemmed), ranked(&right));
+    // A letter missing whose stem (`throtl`) is one edit from the right one
+    // (`throttl`) finds it without the neighbours of the word as typed.
+    let missing = q(&store, "throtling");
+    let right = q(&store, "throttling");
+    assert!(missing.fuzzy && right.total > 0, "{missing:?}");
+    assert_eq!(ranked(&missing), ranked(&right));
     let vocab = Vocab::builtin().expect("vocab");
     let deep = "(".repeat(1000) + "x";
     let err = store.search(&SearchRequest { q: deep, page: 1, per_page: 10, ..Default::default() }, Some(&vocab));
