@@ -96,14 +96,24 @@ QUERIES = [
         "rg": ["-i", "-w", "kubernetes"],
     },
     {
-        # A real typo: the stem typed (`throtl`) is in no CoE, so coe reaches the right one
-        # through the analyzed one-edit neighbours of the word. Both find the same CoEs.
+        # A real typo: the stem typed (`throtl`) is in no CoE but one edit from the right
+        # one (`throttl`). Both find the same CoEs.
         "class": "typo",
         "what": "typo (throtling~: a letter missing; FTS5: prefix throt*; tantivy-cli/rg: exact throttling)",
         "coe": {"q": "throtling~"},
         "tantivy": "throttling",
         "fts": "throt*",
         "rg": ["-i", "-w", "throttling"],
+    },
+    {
+        # The costly typo: stemming puts it two edits from the right stem (`certfic`,
+        # `certif`), so coe analyzes the word's one-edit neighbours as typed.
+        "class": "typo2",
+        "what": "typo past stemming (certficate~; FTS5: prefix cert*; tantivy-cli/rg: exact certificate)",
+        "coe": {"q": "certficate~"},
+        "tantivy": "certificate",
+        "fts": "cert*",
+        "rg": ["-i", "-w", "certificate"],
     },
     {
         "class": "mlt",
@@ -170,6 +180,13 @@ def median_runs(runs):
         got = [r[c] for r in runs if c in r]
         out[c] = dict(first, p50_us=statistics.median(g["p50_us"] for g in got), p99_us=statistics.median(g["p99_us"] for g in got))
     return out
+
+
+def median_build(runs):
+    """The median time and peak RSS of a tool's build rounds (index size from the last); None if any failed."""
+    if not runs or any(r is None for r in runs):
+        return None
+    return {"secs": statistics.median(r["secs"] for r in runs), "rss": statistics.median(r["rss"] for r in runs), "size": runs[-1]["size"]}
 
 
 def pct(values, p):
@@ -649,24 +666,33 @@ class Run:
         r["cat_secs"], r["stat_secs"] = self.floors(corpus)
         jsonl = self.jsonl(n, files)
 
-        # Each build starts with nothing left to write back: the corpus and the
-        # JSONL just written would otherwise be flushed during the first build.
-        os.sync()
-        log("index: coe")
+        # The builds take turns too, `--build-rounds` times, each reported as the
+        # median of its rounds (time and peak RSS): multi-threaded `coe index` varies
+        # far more from one minute to the next on a small VM than one-threaded
+        # tantivy-cli. Each build starts after a `sync`, with nothing left to write
+        # back from the corpus and JSONL just written, or from the build before.
         coe_idx = self.work / f"coe-idx-{n}"
-        r["coe_index"] = self.coe_index(corpus, coe_idx)
-        os.sync()
-        log("index: tantivy-cli")
         tv_idx = self.work / f"tantivy-idx-{n}"
-        try:
-            r["tantivy_index"] = self.tantivy_index(jsonl, tv_idx)
-        except Exception as e:  # noqa: BLE001 - a failing peer is skipped
-            log(f"tantivy-cli failed: {e}")
-            r["tantivy_index"] = None
-        os.sync()
-        log("index: SQLite FTS5")
         db = self.work / f"fts5-{n}.db"
-        r["fts_index"] = self.fts_index(jsonl, db)
+        builds = {"coe": [], "tantivy": [], "fts": []}
+        for rnd in range(self.a.build_rounds):
+            os.sync()
+            log(f"index: coe (round {rnd + 1} of {self.a.build_rounds})")
+            builds["coe"].append(self.coe_index(corpus, coe_idx))
+            os.sync()
+            log(f"index: tantivy-cli (round {rnd + 1} of {self.a.build_rounds})")
+            try:
+                builds["tantivy"].append(self.tantivy_index(jsonl, tv_idx))
+            except Exception as e:  # noqa: BLE001 - a failing peer is skipped
+                log(f"tantivy-cli failed: {e}")
+                builds["tantivy"].append(None)
+            os.sync()
+            log(f"index: SQLite FTS5 (round {rnd + 1} of {self.a.build_rounds})")
+            builds["fts"].append(self.fts_index(jsonl, db))
+        r["coe_index"] = median_build(builds["coe"])
+        r["tantivy_index"] = median_build(builds["tantivy"])
+        r["fts_index"] = median_build(builds["fts"])
+        r["build_rounds"] = self.a.build_rounds
 
         # coe and tantivy-cli take turns, several rounds, and each class keeps
         # the median of its rounds' p50 and p99: a slow spell of the machine
@@ -858,7 +884,7 @@ def report(results, a, tools, coe_bin) -> str:
     )
     w(f"- **Command:** `python3 benches/compare.py {' '.join(sys.argv[1:])}`".rstrip())
     w("")
-    w("All runs read from a warm page cache, and each index build starts after a `sync`, with no earlier writes left to flush. Query latencies are per query, end to end: coe runs the full search "
+    w(f"All runs read from a warm page cache. Each index build starts after a `sync`, with no earlier writes left to flush; the tools build in turn, {a.build_rounds} round(s) per size, and the build table shows the median time and peak RSS of the rounds. Query latencies are per query, end to end: coe runs the full search "
       "(top 10, total count, six facet counts, snippets) and more-like-this; tantivy-cli's figure is its `bench` "
       "search (top 10 + count) plus the fetch of the 10 stored documents; FTS5 runs `count(*)` plus the top 10 by "
       "`rank` with `snippet()`; rg runs `rg -l` over the files (p99 column: the slowest of its runs). "
@@ -986,6 +1012,7 @@ def main() -> int:
     ap.add_argument("--tantivy-reps", type=int, default=200, help="tantivy-cli bench repeats")
     ap.add_argument("--tantivy-threads", type=int, default=1, help="tantivy-cli indexing threads (its default is 1)")
     ap.add_argument("--rounds", type=int, default=3, help="query rounds, coe and tantivy-cli in turn (medians are reported)")
+    ap.add_argument("--build-rounds", type=int, default=3, help="index builds per tool and size, in turn (medians are reported)")
     ap.add_argument("--rg-reps", type=int, default=5)
     ap.add_argument("--load-secs", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
@@ -1000,9 +1027,9 @@ def main() -> int:
     a.commit = a.commit or commit()
     if a.smoke:
         a.sizes = "1000"
-        a.query_ms, a.iters, a.tantivy_reps, a.rg_reps, a.rounds = 300, 100, 30, 2, 1
+        a.query_ms, a.iters, a.tantivy_reps, a.rg_reps, a.rounds, a.build_rounds = 300, 100, 30, 2, 1, 1
         a.load_secs, a.restarts, a.change_trials = 2, 1, 1
-    a.rounds = max(1, a.rounds)
+    a.rounds, a.build_rounds = max(1, a.rounds), max(1, a.build_rounds)
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
