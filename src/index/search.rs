@@ -472,7 +472,7 @@ impl Store {
         let (q, marked) = fuzzy_marks(&req.q);
         let mut fuzzy = req.fuzzy || marked;
         let (text, warning) = self.text_query(&q, vocab, fuzzy)?;
-        let mut query = build(text.box_clone());
+        let mut query = build(text);
         // Count, the matches of each segment (for facet counts) and (by
         // relevance) the page, in one pass over the matches.
         let one_pass = req.sort == Sort::Relevance;
@@ -518,8 +518,10 @@ impl Store {
         // [`POOL_COUNT_MIN`]) are counted on the search threads, side by
         // side, then merged here, while this thread, whose caches are warm
         // from the pass, reads the page; the rest are counted here.
-        // A query with no term in the body (section-scoped, fuzzy) shows summaries.
-        let highlighter = Highlighter::new(&searcher, &*text, self.fields.body)?;
+        // The terms highlighted are those the query searched the body for
+        // (a typo's, once reached); a query with no term in the body
+        // (section-scoped) shows summaries.
+        let highlighter = Highlighter::new(&searcher, &*query, self.fields.body)?;
         let docs = self.docs(&searcher)?;
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
         let hand_over = matched >= POOL_COUNT_MIN && matches.len() > 1;

@@ -51,9 +51,10 @@ pub(super) struct Highlighter {
 }
 
 impl Highlighter {
-    /// The highlighter of `query`'s terms in `field`; `None` when the query
-    /// has no term there (a section-scoped or fuzzy query), so no snippet
-    /// could highlight anything.
+    /// The highlighter of `query`'s terms in `field` (a searched query: a
+    /// typo's terms are known once its weight is built); `None` when the
+    /// query has no term there (a section-scoped query), so no snippet could
+    /// highlight anything.
     pub(super) fn new(searcher: &Searcher, query: &dyn Query, field: Field) -> Result<Option<Highlighter>> {
         let mut set: BTreeSet<&Term> = BTreeSet::new();
         query.query_terms(&mut |t, _| {

@@ -43,7 +43,7 @@ pub(super) fn plain_words(index: &Index, field: Field, q: &str) -> Option<Box<dy
             0 => continue,
             1 => {
                 let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-                Box::new(TypoQuery { term: terms.remove(0), word: bare })
+                Box::new(TypoQuery { term: terms.remove(0), word: bare, reached: std::sync::OnceLock::new() })
             }
             _ => Box::new(PhraseQuery::new(terms)),
         };
@@ -82,6 +82,9 @@ struct TypoQuery {
     term: Term,
     /// The word as typed, lowercased, without the punctuation around it.
     word: String,
+    /// The terms it reached, once its weight is built: the query's terms,
+    /// which the result page's snippets highlight.
+    reached: std::sync::OnceLock<Vec<Term>>,
 }
 
 /// Terms a word may stand for at most: past them, the rest of the term
@@ -115,13 +118,23 @@ impl Query for TypoQuery {
             one_edit(&self.word, |near| analyzer.token_stream(near).process(&mut |t| stems.push(&t.text)));
             reach(searcher, field, &stems.among(), &mut terms)?;
         }
+        let terms: Vec<Term> = terms.iter().map(|t| Term::from_field_text(field, t)).collect();
         let clauses: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
-            .map(|t| {
-                (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs)) as Box<dyn Query>)
-            })
+            .map(|t| (Occur::Should, Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)) as Box<dyn Query>))
             .collect();
+        // A query searched twice (the count, then a page by date) reaches
+        // the same terms both times: the first set stays.
+        let _ = self.reached.set(terms);
         BooleanQuery::new(clauses).weight(scoring)
+    }
+
+    /// The terms the word reached, once a search has built its weight
+    /// (none before).
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for t in self.reached.get().into_iter().flatten() {
+            visitor(t, false);
+        }
     }
 }
 

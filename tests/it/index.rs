@@ -196,6 +196,14 @@ fn typo_tolerance_and_bad_queries() {
     let right = q(&store, "throttling");
     assert!(missing.fuzzy && right.total > 0, "{missing:?}");
     assert_eq!(ranked(&missing), ranked(&right));
+    // Regression: typo hits showed their summary, with nothing highlighted,
+    // since the terms a typo reaches are known only once it is searched.
+    // They are highlighted as the word spelt right is.
+    let snippets = |r: &coe_kb::index::search::SearchResponse| r.hits.iter().map(|h| h.snippet_html.clone()).collect::<Vec<_>>();
+    for typo in [&missing, &stemmed, &marked] {
+        assert!(typo.hits.first().is_some_and(|h| h.snippet_html.contains("<b>")), "{:?}", snippets(typo));
+    }
+    assert_eq!(snippets(&missing), snippets(&right));
     let vocab = Vocab::builtin().expect("vocab");
     let deep = "(".repeat(1000) + "x";
     let err = store.search(&SearchRequest { q: deep, page: 1, per_page: 10, ..Default::default() }, Some(&vocab));
