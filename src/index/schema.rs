@@ -145,6 +145,19 @@ pub(super) fn stem_in_place(word: &mut String) {
     });
 }
 
+/// The term the `coe` analyzer makes of `word`, one word of lowercase ASCII
+/// letters and digits, written to `out`; false for a stop word or a word
+/// too long to index.
+pub(super) fn term_of_ascii_word(word: &str, out: &mut String) -> bool {
+    if word.len() >= LONGEST_TOKEN || is_stop_word(word) {
+        return false;
+    }
+    out.clear();
+    out.push_str(word);
+    stem_in_place(out);
+    true
+}
+
 /// Build the Tantivy schema from the declaration.
 pub fn build(decl: &SchemaDecl) -> Result<Schema, String> {
     let mut b = Schema::builder();

@@ -113,9 +113,21 @@ impl Query for TypoQuery {
             // analyzed, find it. There are about 54 per letter: their stems
             // go into one buffer, and one walk of each segment's term
             // dictionary finds those it holds, a prefix they share walked once.
-            let mut analyzer = searcher.index().tokenizer_for_field(field)?;
             let mut stems = Words::default();
-            one_edit(&self.word, |near| analyzer.token_stream(near).process(&mut |t| stems.push(&t.text)));
+            if analyzed_by_coe(searcher, field) && self.word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+                // Each neighbour is one lowercase word, as the analyzer
+                // would split and lowercase it: stemmed directly, without a
+                // token stream each.
+                let mut stem = String::new();
+                one_edit(&self.word, |near| {
+                    if super::schema::term_of_ascii_word(near, &mut stem) {
+                        stems.push(&stem);
+                    }
+                });
+            } else {
+                let mut analyzer = searcher.index().tokenizer_for_field(field)?;
+                one_edit(&self.word, |near| analyzer.token_stream(near).process(&mut |t| stems.push(&t.text)));
+            }
             reach(searcher, field, &stems.among(), &mut terms)?;
         }
         let terms: Vec<Term> = terms.iter().map(|t| Term::from_field_text(field, t)).collect();
@@ -135,6 +147,14 @@ impl Query for TypoQuery {
         for t in self.reached.get().into_iter().flatten() {
             visitor(t, false);
         }
+    }
+}
+
+/// Whether `field` is analyzed by the `coe` analyzer.
+fn analyzed_by_coe(searcher: &tantivy::Searcher, field: Field) -> bool {
+    match searcher.schema().get_field_entry(field).field_type() {
+        tantivy::schema::FieldType::Str(o) => o.get_indexing_options().is_some_and(|i| i.tokenizer() == super::schema::WORDS_TOKENIZER),
+        _ => false,
     }
 }
 
@@ -530,6 +550,26 @@ mod tests {
             assert!(!accepts(&among, w), "{w}");
         }
         assert!(!accepts(&Words::default().among(), "a") && !accepts(&Words::default().among(), ""));
+    }
+
+    /// The neighbours of a word are stemmed without the analyzer's token
+    /// stream: to the same terms, stop words and overlong words dropped.
+    #[test]
+    fn neighbours_stem_as_the_analyzer_does() {
+        let mut analyzer = tantivy::tokenizer::TextAnalyzer::from(crate::index::words::CoeTokenizer::default());
+        let long = "a".repeat(super::super::schema::LONGEST_TOKEN);
+        let mut stem = String::new();
+        let mut dropped = 0;
+        for word in ["certficate", "throtling", "kuberntes", "ot", "wer", "happyness", "p99", long.as_str()] {
+            one_edit(word, |near| {
+                let mut want = Vec::new();
+                analyzer.token_stream(near).process(&mut |t| want.push(t.text.clone()));
+                let got = super::super::schema::term_of_ascii_word(near, &mut stem).then(|| stem.clone());
+                assert_eq!(got.into_iter().collect::<Vec<_>>(), want, "{near}");
+                dropped += usize::from(want.is_empty());
+            });
+        }
+        assert!(dropped > 50, "stop words (`of`, `on`, `where`) and overlong words are among the neighbours: {dropped}");
     }
 
     #[test]
