@@ -14,7 +14,8 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
         \b(?P<iy>\d{{4}})[-/](?P<im>\d{{1,2}})[-/](?P<id>\d{{1,2}})(?:\b|T)
         | \b(?P<mm>{MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<my>\d{{4}})\b)?
         | \b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm>{MONTH})(?:,?\s+(?P<dy>\d{{4}})\b)?
-        | \b(?P<um>\d{{1,2}})[/-](?P<ud>\d{{1,2}})[/-](?P<uy>\d{{4}})\b"
+        | \b(?P<um>\d{{1,2}})[/-](?P<ud>\d{{1,2}})[/-](?P<uy>\d{{4}})\b
+        | \b(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})/(?P<sy>\d{{2}})\b"
     );
     pattern::compile(&p)
 });
@@ -141,6 +142,11 @@ pub fn dates(text: &str, year: Option<i32>) -> impl Iterator<Item = (NaiveDate, 
             let (a, b) = (num("um").unwrap_or(0), num("ud").unwrap_or(0));
             let (m, d) = if a > 12 { (b, a) } else { (a, b) };
             if plausible_year(y) { NaiveDate::from_ymd_opt(y, m as u32, d as u32) } else { None }
+        } else if let Some(y) = num("sy") {
+            // A two-digit year ("4/21/23") is this century's.
+            let (a, b) = (num("sm").unwrap_or(0), num("sd").unwrap_or(0));
+            let (m, d) = if a > 12 { (b, a) } else { (a, b) };
+            NaiveDate::from_ymd_opt(2000 + y, m as u32, d as u32)
         } else {
             None
         };
@@ -264,6 +270,20 @@ pub fn parse_due(text: &str, year: Option<i32>) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
+/// The first month named with a year but no day ("in December 2019"), as
+/// its first day. The month is capitalised, so that "may 2020" in prose is
+/// not read as a date.
+pub fn first_month(text: &str) -> Option<NaiveDate> {
+    static M: LazyLock<Regex> = LazyLock::new(|| pattern::compile(&format!(r"(?i)\b(?P<m>{MONTH}),?\s+(?P<y>19[7-9]\d|20\d\d)\b")));
+    M.captures_iter(text).find_map(|c| {
+        let m = c.name("m")?;
+        if !m.as_str().starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(c.name("y")?.as_str().parse().ok()?, month_number(m.as_str())?, 1)
+    })
+}
+
 /// A plausible four-digit year written in a text ("Date (2022)").
 pub fn first_year(text: &str) -> Option<i32> {
     static Y: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"\b(19[7-9]\d|20\d\d)\b"));
@@ -292,6 +312,18 @@ mod tests {
         assert_eq!(first_date("may be", Some(2021)), None);
         assert_eq!(first_date("2018/01/17", None), Some(d(2018, 1, 17)));
         assert_eq!(first_date("on 02-26-2024", None), Some(d(2024, 2, 26)));
+        assert_eq!(first_date("on 4/21/23, 11:12 AM", None), Some(d(2023, 4, 21)));
+        assert_eq!(first_date("from 21/4/23", None), Some(d(2023, 4, 21)));
+        assert_eq!(first_date("a 1/2 share, 3/4/567", None), None);
+    }
+
+    #[test]
+    fn months_without_a_day() {
+        assert_eq!(first_month("An outage in December 2019 took"), Some(d(2019, 12, 1)));
+        assert_eq!(first_month("In early Aug. 2022, queries"), Some(d(2022, 8, 1)));
+        assert_eq!(first_month("June, 2021"), Some(d(2021, 6, 1)));
+        assert_eq!(first_month("it may 2020 be"), None);
+        assert_eq!(first_month("March 1850"), None);
     }
 
     #[test]

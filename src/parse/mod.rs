@@ -13,7 +13,7 @@ pub mod whys;
 
 use crate::model::{CoeDoc, Diagnostic, Level, Section, Visibility};
 use crate::vocab::Vocab;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use markdown::{LineIndex, RawSection};
 use serde_json::Value;
 
@@ -116,6 +116,39 @@ fn title_from_path(path: &str) -> String {
     }
 }
 
+/// Whether a title made from a file name is an id rather than words: hex
+/// digits only (a UUID, a hash, a number, a bare date), with a digit.
+fn is_opaque(title: &str) -> bool {
+    title.split_whitespace().all(|w| w.bytes().all(|b| b.is_ascii_hexdigit())) && title.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// The opening text (600 bytes) of each section of `kind`: where a CoE
+/// says when it happened.
+fn openings<'a>(sections: &'a [(&str, &RawSection)], kind: &'a str) -> impl Iterator<Item = String> + 'a {
+    sections.iter().filter(move |(k, _)| *k == kind).map(|(_, s)| {
+        let mut t = s.text();
+        let mut end = t.len().min(600);
+        while !t.is_char_boundary(end) {
+            end -= 1;
+        }
+        t.truncate(end);
+        t
+    })
+}
+
+/// The date of a CoE that names only a month and year ("in December
+/// 2019", in its title or first paragraphs): a day of that month written
+/// without a year ("on December 13"), else its first day.
+fn month_date(title: &str, sections: &[(&str, &RawSection)]) -> Option<NaiveDate> {
+    let texts: Vec<String> =
+        std::iter::once(title.to_string()).chain(openings(sections, "summary")).chain(openings(sections, "preamble")).collect();
+    let month = texts.iter().find_map(|t| dates::first_month(t))?;
+    let same_month = |t: &String| {
+        dates::dates(t, Some(month.year())).map(|(d, _, _)| d).find(|d| (d.year(), d.month()) == (month.year(), month.month()))
+    };
+    Some(texts.iter().find_map(same_month).unwrap_or(month))
+}
+
 fn fm_date(v: &Value) -> Option<NaiveDate> {
     let s = frontmatter::as_string(v)?;
     dates::first_date(&s, None).or_else(|| s.get(..10).and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()))
@@ -165,9 +198,11 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
             title_idx = Some(i);
         }
     }
-    let title =
+    let mut named_by_file = false;
+    let mut title =
         fm_title.or_else(|| title_idx.map(|i| sections_raw[i].heading.clone())).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
             diags.push(Diagnostic::new("no-title", Level::Info, "no title in front matter or H1; using the file name", None));
+            named_by_file = true;
             title_from_path(input.path)
         });
 
@@ -206,19 +241,15 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         get(&["incident_date", "date_of_incident", "start_time", "started_at", "start", "date", "incident_start"]).and_then(fm_date);
     let path_date = dates::first_date(input.path, None);
     let title_date = dates::first_date(&title, None);
-    let prose_date = |kind: &str| {
-        classified.iter().filter(|(k, _)| *k == kind).find_map(|(_, s)| {
-            let t = s.text();
-            dates::first_date(t.get(..t.len().min(600)).unwrap_or(&t), None)
-        })
-    };
+    let prose_date = |kind: &str| openings(&classified, kind).find_map(|t| dates::first_date(&t, None));
     let mut date = fm_date_v.or(title_date).or(path_date).or_else(|| prose_date("summary"));
     let timeline = timeline::extract(&classified, date);
     if date.is_none() {
         date = timeline
             .iter()
             .find_map(|e| e.at.as_deref().and_then(|a| a.get(..10)).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()))
-            .or_else(|| prose_date("preamble"));
+            .or_else(|| prose_date("preamble"))
+            .or_else(|| month_date(&title, &classified));
     }
     let year = dates::year_of(date);
     let metrics = timeline::metrics(&timeline);
@@ -249,6 +280,14 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         .or_else(|| sections.iter().find(|s| !s.text.trim().is_empty()).map(|s| whys::clip(&s.text, 600)))
         .map(|s| whys::clip(&s, 600))
         .unwrap_or_default();
+    // A file named by an id (`0afb9162-9810-….md`) says nothing: the
+    // summary's first sentence names the CoE instead.
+    if named_by_file
+        && is_opaque(&title)
+        && let Some(first) = whys::sentences(&summary).next()
+    {
+        title = whys::clip(first.trim_end_matches('.'), 100);
+    }
 
     // Tags.
     let mut parts: Vec<tags::Weighted> = vec![tags::Weighted { kind: "title", text: &title }];
@@ -425,6 +464,31 @@ mod tests {
         assert_eq!(doc("x.md", "# The H1\n\ntext").title, "The H1");
         assert_eq!(doc("2021-05-09-negative-coin-values.md", "## Summary\n\ntext").title, "Negative coin values");
         assert_eq!(doc("x.md", "Setext Title\n============\n\nbody").title, "Setext Title");
+        // A file named by an id: the summary's first sentence names the CoE.
+        let text = "---\ncompany: Example\n---\n\nThe ledger queue stalled after a disk filled. It recovered in an hour.\n";
+        assert_eq!(doc("3f2a9c1e-77b0-4c1d-9e55-0a1b2c3d4e5f.md", text).title, "The ledger queue stalled after a disk filled");
+        assert_eq!(doc("20240301.md", text).title, "The ledger queue stalled after a disk filled");
+        // Words of hex letters only are still words.
+        assert_eq!(doc("face-bead.md", text).title, "Face bead");
+    }
+
+    #[test]
+    fn dates_from_a_month_and_year_and_short_us_dates() {
+        // A month and year alone date a CoE to that month's first day, or to
+        // a day of that month written without a year.
+        let monthly = doc("ab12cd34.md", "A replica fell behind in December 2019, and writes were lost.\n");
+        assert_eq!(monthly.date.as_deref(), Some("2019-12-01"));
+        let daily = doc("x.md", "# Replica lag in Dec 2019\n\n## Summary\n\nOn December 13 a replica fell behind.\n");
+        assert_eq!(daily.date.as_deref(), Some("2019-12-13"));
+        // "may 2020" in prose is not a month.
+        assert_eq!(doc("x.md", "# Lag\n\nIt may 2020 be late.\n").date, None);
+        // A timeline under a short US date ("4/21/23") is dated by it.
+        let short = doc(
+            "x.md",
+            "# Phish\n\n## Timeline (PST)\n\n4/21/23\n\n11:12 AM: A login alert came in.\n\n11:31 AM: The account was locked.\n",
+        );
+        assert_eq!(short.date.as_deref(), Some("2023-04-21"));
+        assert_eq!(short.timeline.first().and_then(|e| e.at.as_deref()), Some("2023-04-21T11:12:00-08:00"));
     }
 
     #[test]

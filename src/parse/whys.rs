@@ -235,7 +235,7 @@ fn went_wrong(sections: &[(&str, &RawSection)]) -> Vec<String> {
 
 /// Split prose into sentences (at `.`, `!` or `?` followed by a space and a
 /// capital letter or digit, so "e.g. this" and "v1.2" stay whole).
-fn sentences(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn sentences(text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     let bytes = text.as_bytes();
     let mut cuts = Vec::new();
