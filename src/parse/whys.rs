@@ -181,19 +181,30 @@ static CAUSE_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Words with which a sentence owns a flaw, when none names a cause: "we
+/// overlooked …", "did not account for …", "a bug in …".
+static FLAW_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"(?i)\b(?:overlooked|(?:did\s+not|didn[’']t|failed\s+to)\s+(?:account\s+for|consider|anticipate|validate|check)|(?:a|the)\s+(?:bug|flaw|defect|regression)\s+in|(?:was|were)\s+not\s+(?:properly\s+)?(?:validated|checked|handled|tested))\b",
+    )
+});
+
 /// With no root-cause section, whys or "root cause was" sentence: the first
-/// sentence of the summary (or the opening narrative) that names a cause.
+/// sentence of the summary (or the opening narrative) that names a cause,
+/// else the first that owns a flaw.
 fn causal_sentence(sections: &[(&str, &RawSection)]) -> Option<String> {
     let narrative = ["summary", "preamble", "trigger", "detection", "impact", "other"];
-    for want in narrative {
-        for (kind, sec) in sections {
-            if *kind != want {
-                continue;
-            }
-            for b in sec.blocks.iter().filter(|b| b.kind == BlockKind::Para || b.kind == BlockKind::Item) {
-                for sentence in sentences(&b.text) {
-                    if sentence.len() >= 30 && CAUSE_MARKER_RE.is_match(sentence) {
-                        return Some(clip(sentence, 400));
+    for marker in [&CAUSE_MARKER_RE, &FLAW_MARKER_RE] {
+        for want in narrative {
+            for (kind, sec) in sections {
+                if *kind != want {
+                    continue;
+                }
+                for b in sec.blocks.iter().filter(|b| b.kind == BlockKind::Para || b.kind == BlockKind::Item) {
+                    for sentence in sentences(&b.text) {
+                        if sentence.len() >= 30 && marker.is_match(sentence) {
+                            return Some(clip(sentence, 400));
+                        }
                     }
                 }
             }
@@ -313,6 +324,12 @@ mod tests {
         let v: Vec<(&str, &RawSection)> =
             s.iter().map(|x| (if x.heading == "Summary" { "summary" } else { "lessons_learned" }, x)).collect();
         assert_eq!(root_causes(&v, &[], ""), vec!["Nobody was paged", "Alerts were muted"]);
+        // No sentence names a cause: the first that owns a flaw does.
+        let s = secs(
+            "## Summary\n\nEvery request is charged for the memory it uses. However, we overlooked the memory taken by the parser's stack. A deep request could use it all.\n",
+        );
+        let v: Vec<(&str, &RawSection)> = s.iter().map(|x| ("summary", x)).collect();
+        assert_eq!(root_causes(&v, &[], ""), vec!["However, we overlooked the memory taken by the parser's stack."]);
         assert_eq!(
             sentences("See e.g. the v1.2 notes. Then Go. 3 more").collect::<Vec<_>>(),
             ["See e.g. the v1.2 notes.", "Then Go.", "3 more"]
