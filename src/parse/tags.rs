@@ -120,6 +120,24 @@ const NOT_SERVICES: &[&str] = &[
     "Frontend",
     "Core",
     "Customer",
+    // How much of it was hit, not its name ("Total service disruption").
+    "Total",
+    "Partial",
+    "Complete",
+    "Full",
+    "Major",
+    "Minor",
+    "Brief",
+    "Intermittent",
+    "Widespread",
+    "Global",
+    "Regional",
+    "Degraded",
+    "Several",
+    "Multiple",
+    "Many",
+    "Most",
+    "Both",
 ];
 
 /// Services affected: known services (config) and "X service" phrases in the
@@ -265,7 +283,8 @@ mod tests {
         let v = Vocab::builtin().expect("vocab");
         let parts = [Weighted {
             kind: "impact",
-            text: "The Checkout service and the checkout-api service returned errors. The whole service was down.",
+            text: "The Checkout service and the checkout-api service returned errors. The whole service was down. \
+                   Total service disruption lasted an hour, with Partial API outages after.",
         }];
         let s = services(&v, &parts, &[]);
         assert_eq!(s, vec!["Checkout", "checkout-api"]);
