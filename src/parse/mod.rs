@@ -101,12 +101,22 @@ pub fn slug(s: &str) -> String {
     if t.is_empty() { "x".to_string() } else { t }
 }
 
+/// A template's title left as it was ("ISSUE NAME", "[Incident title]",
+/// "Untitled"): no title.
+static PLACEHOLDER_TITLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    pattern::compile(
+        r"(?i)^(?:[\[<{(]*\s*(?:(?:issue|incident|event|outage|coe|post-?mortem)\s+)?(?:name|title)(?:\s+(?:here|goes\s+here))?\s*[\]>})]*|untitled|tbd|todo|tba)$",
+    )
+});
+
 fn title_from_path(path: &str) -> String {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     let words: Vec<&str> = stem.split(['-', '_', ' ']).filter(|w| !w.is_empty()).collect();
-    // Drop a leading date.
-    let skip = if words.len() > 3 && words[0].len() == 4 && words[0].chars().all(|c| c.is_ascii_digit()) { 3 } else { 0 };
+    // Drop a leading date ("2021-05-09-…", "04-25-…"): two or three numbers
+    // ("12-factor-…" and "500-errors-…" keep theirs).
+    let skip = words.iter().take(3).take_while(|w| w.len() <= 4 && w.bytes().all(|b| b.is_ascii_digit())).count();
+    let skip = if skip >= 2 && skip < words.len() { skip } else { 0 };
     let t = words[skip..].join(" ");
     let t = if t.is_empty() { stem.to_string() } else { t };
     let mut c = t.chars();
@@ -199,8 +209,10 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         }
     }
     let mut named_by_file = false;
-    let mut title =
-        fm_title.or_else(|| title_idx.map(|i| sections_raw[i].heading.clone())).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+    let mut title = fm_title
+        .or_else(|| title_idx.map(|i| sections_raw[i].heading.clone()))
+        .filter(|t| !t.trim().is_empty() && !PLACEHOLDER_TITLE.is_match(t.trim()))
+        .unwrap_or_else(|| {
             diags.push(Diagnostic::new("no-title", Level::Info, "no title in front matter or H1; using the file name", None));
             named_by_file = true;
             title_from_path(input.path)
@@ -470,6 +482,13 @@ mod tests {
         assert_eq!(doc("20240301.md", text).title, "The ledger queue stalled after a disk filled");
         // Words of hex letters only are still words.
         assert_eq!(doc("face-bead.md", text).title, "Face bead");
+        // A template's title left as it was: the file name, its leading date
+        // dropped.
+        assert_eq!(doc("2023-04/04-25-Laptop_Phish.md", "# ISSUE NAME\n\nA phishing mail.\n\n## Timeline\n\nx\n").title, "Laptop Phish");
+        assert_eq!(doc("x/2024-03-scanner-leak.md", "---\ntitle: \"[Incident title]\"\n---\nA leak.\n").title, "Scanner leak");
+        assert_eq!(doc("1234.md", "# Untitled\n\nThe cache stampeded at noon. More.\n").title, "The cache stampeded at noon");
+        assert_eq!(doc("x.md", "# Naming service outage\n\ntext").title, "Naming service outage");
+        assert_eq!(doc("12-factor-drift.md", "## Summary\n\ntext").title, "12 factor drift");
     }
 
     #[test]
