@@ -209,14 +209,19 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
         }
     }
     let mut named_by_file = false;
-    let mut title = fm_title
-        .or_else(|| title_idx.map(|i| sections_raw[i].heading.clone()))
-        .filter(|t| !t.trim().is_empty() && !PLACEHOLDER_TITLE.is_match(t.trim()))
-        .unwrap_or_else(|| {
-            diags.push(Diagnostic::new("no-title", Level::Info, "no title in front matter or H1; using the file name", None));
+    let written = fm_title.or_else(|| title_idx.map(|i| sections_raw[i].heading.clone())).filter(|t| !t.trim().is_empty());
+    let mut title = match written {
+        Some(t) if !PLACEHOLDER_TITLE.is_match(t.trim()) => t,
+        other => {
+            let message = match other {
+                Some(t) => format!("the title `{}` is the template's placeholder; using the file name", t.trim()),
+                None => "no title in front matter or H1; using the file name".to_string(),
+            };
+            diags.push(Diagnostic::new("no-title", Level::Info, message, None));
             named_by_file = true;
             title_from_path(input.path)
-        });
+        }
+    };
 
     // Classify sections: known heading → kind; else inherit the parent's kind.
     let mut kinds: Vec<String> = Vec::with_capacity(sections_raw.len());
@@ -484,7 +489,13 @@ mod tests {
         assert_eq!(doc("face-bead.md", text).title, "Face bead");
         // A template's title left as it was: the file name, its leading date
         // dropped.
-        assert_eq!(doc("2023-04/04-25-Laptop_Phish.md", "# ISSUE NAME\n\nA phishing mail.\n\n## Timeline\n\nx\n").title, "Laptop Phish");
+        let phish = doc("2023-04/04-25-Laptop_Phish.md", "# ISSUE NAME\n\nA phishing mail.\n\n## Timeline\n\nx\n");
+        assert_eq!(phish.title, "Laptop Phish");
+        assert!(
+            phish.diagnostics.iter().any(|d| d.message.contains("`ISSUE NAME` is the template's placeholder")),
+            "{:?}",
+            phish.diagnostics
+        );
         assert_eq!(doc("x/2024-03-scanner-leak.md", "---\ntitle: \"[Incident title]\"\n---\nA leak.\n").title, "Scanner leak");
         assert_eq!(doc("1234.md", "# Untitled\n\nThe cache stampeded at noon. More.\n").title, "The cache stampeded at noon");
         assert_eq!(doc("x.md", "# Naming service outage\n\ntext").title, "Naming service outage");
