@@ -138,15 +138,12 @@ pub fn dates(text: &str, year: Option<i32>) -> impl Iterator<Item = (NaiveDate, 
                 (Some(y), Some(m)) if plausible_year(y) => NaiveDate::from_ymd_opt(y, m, d as u32),
                 _ => None,
             }
-        } else if let Some(y) = num("uy") {
-            let (a, b) = (num("um").unwrap_or(0), num("ud").unwrap_or(0));
+        } else if let Some(y) = num("uy").or_else(|| num("sy").map(|y| 2000 + y)) {
+            // Numbers only, month first unless it cannot be; a two-digit year
+            // ("4/21/23") is this century's. One of the two forms matched.
+            let (a, b) = (num("um").or_else(|| num("sm")).unwrap_or(0), num("ud").or_else(|| num("sd")).unwrap_or(0));
             let (m, d) = if a > 12 { (b, a) } else { (a, b) };
             if plausible_year(y) { NaiveDate::from_ymd_opt(y, m as u32, d as u32) } else { None }
-        } else if let Some(y) = num("sy") {
-            // A two-digit year ("4/21/23") is this century's.
-            let (a, b) = (num("sm").unwrap_or(0), num("sd").unwrap_or(0));
-            let (m, d) = if a > 12 { (b, a) } else { (a, b) };
-            NaiveDate::from_ymd_opt(2000 + y, m as u32, d as u32)
         } else {
             None
         };
