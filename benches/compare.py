@@ -674,24 +674,26 @@ class Run:
         coe_idx = self.work / f"coe-idx-{n}"
         tv_idx = self.work / f"tantivy-idx-{n}"
         db = self.work / f"fts5-{n}.db"
-        builds = {"coe": [], "tantivy": [], "fts": []}
-        for rnd in range(self.a.build_rounds):
-            os.sync()
-            log(f"index: coe (round {rnd + 1} of {self.a.build_rounds})")
-            builds["coe"].append(self.coe_index(corpus, coe_idx))
-            os.sync()
-            log(f"index: tantivy-cli (round {rnd + 1} of {self.a.build_rounds})")
+        def tantivy_build():
             try:
-                builds["tantivy"].append(self.tantivy_index(jsonl, tv_idx))
+                return self.tantivy_index(jsonl, tv_idx)
             except Exception as e:  # noqa: BLE001 - a failing peer is skipped
                 log(f"tantivy-cli failed: {e}")
-                builds["tantivy"].append(None)
-            os.sync()
-            log(f"index: SQLite FTS5 (round {rnd + 1} of {self.a.build_rounds})")
-            builds["fts"].append(self.fts_index(jsonl, db))
-        r["coe_index"] = median_build(builds["coe"])
-        r["tantivy_index"] = median_build(builds["tantivy"])
-        r["fts_index"] = median_build(builds["fts"])
+                return None
+
+        tools = [
+            ("coe_index", "coe", lambda: self.coe_index(corpus, coe_idx)),
+            ("tantivy_index", "tantivy-cli", tantivy_build),
+            ("fts_index", "SQLite FTS5", lambda: self.fts_index(jsonl, db)),
+        ]
+        builds = {key: [] for key, _, _ in tools}
+        for rnd in range(self.a.build_rounds):
+            for key, label, build in tools:
+                os.sync()
+                log(f"index: {label} (round {rnd + 1} of {self.a.build_rounds})")
+                builds[key].append(build())
+        for key, runs in builds.items():
+            r[key] = median_build(runs)
         r["build_rounds"] = self.a.build_rounds
 
         # coe and tantivy-cli take turns, several rounds, and each class keeps
