@@ -559,6 +559,13 @@ mod tests {
         assert_eq!(v.heading_kind("Summary of impact on customers"), Some("impact"));
         assert_eq!(v.heading_kind("Summary for leadership"), Some("summary"));
         assert_eq!(v.heading_kind("Root cause identification the five whys we ran"), Some("five_whys"));
+        // Headings of published postmortems.
+        assert_eq!(v.heading_kind("Future measures"), Some("action_items"));
+        assert_eq!(v.heading_kind("Long-term changes to our release process"), Some("action_items"));
+        assert_eq!(v.heading_kind("Action Taken"), Some("resolution"));
+        assert_eq!(v.heading_kind("What can we learn from this incident?"), Some("lessons_learned"));
+        assert_eq!(v.heading_kind("Affected packages"), Some("impact"));
+        assert_eq!(v.heading_kind("Q&A"), Some("faq"));
     }
 
     #[test]

@@ -126,7 +126,9 @@ static ROOT_SENTENCE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// Root causes from sections of kind `root_cause` / `contributing_factors`,
 /// else the deepest 5-Whys answer, else a "root cause was …" sentence, else
 /// the first narrative sentence naming a cause ("… because …", "due to …"),
-/// else the items under "What went wrong".
+/// a finding ("we determined that …") or a flaw ("we overlooked …"), else
+/// the items under "What went wrong", else the first sentence naming an
+/// effect ("… led to …", "… causing …").
 pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (kind, sec) in sections {
@@ -163,10 +165,13 @@ pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &s
         out.push(clip(m.as_str(), 400));
     }
     if out.is_empty() {
-        out.extend(causal_sentence(sections));
+        out.extend(causal_sentence(sections, &[&CAUSE_MARKER_RE, &FINDING_MARKER_RE, &FLAW_MARKER_RE], false));
     }
     if out.is_empty() {
         out.extend(went_wrong(sections));
+    }
+    if out.is_empty() {
+        out.extend(causal_sentence(sections, &[&EFFECT_MARKER_RE], true));
     }
     out.retain(|s| !s.trim().is_empty());
     out.dedup();
@@ -174,10 +179,18 @@ pub fn root_causes(sections: &[(&str, &RawSection)], whys: &[Why], full_text: &s
 }
 
 /// Words after which a sentence names a cause: "… failed because …",
-/// "… was caused by …", "due to …".
+/// "… was caused by …", "due to …", "the cause was …".
 static CAUSE_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
-        r"(?i)\b(?:caused\s+by|due\s+to|because(?:\s+of)?|as\s+a\s+result\s+of|triggered\s+by|(?:resulted|stemmed)\s+from|traced\s+(?:back\s+)?to|attributed\s+to|the\s+result\s+of)\b",
+        r"(?i)\b(?:caused\s+by|due\s+to|because(?:\s+of)?|as\s+a\s+result\s+of|(?:triggered|precipitated)\s+by|(?:resulted|stemmed)\s+from|traced\s+(?:back\s+)?to|attributed\s+to|the\s+result\s+of|(?:the|its|their)\s+(?:\w+\s+)?cause\s+(?:of\s+[^.]{0,80}?\s+)?(?:was|were|is|are))\b",
+    )
+});
+
+/// Words with which a sentence reports what an investigation found, when
+/// none names a cause: "we determined that …", "it turned out that …".
+static FINDING_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"(?i)\b(?:(?:determined|discovered|found|identified|concluded|realized|realised|established)\s+that|turned\s+out\s+(?:that|to\s+be)|it\s+turns\s+out)\b",
     )
 });
 
@@ -189,22 +202,43 @@ static FLAW_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// With no root-cause section, whys or "root cause was" sentence: the first
-/// sentence of the summary (or the opening narrative) that names a cause,
-/// else the first that owns a flaw.
-fn causal_sentence(sections: &[(&str, &RawSection)]) -> Option<String> {
+/// Words with which a sentence names what its subject led to, the weakest
+/// sign of a cause: "the way errors were handled could result in …",
+/// "a retry storm, causing …", "the change caused the outage". ("Caused
+/// by" names a cause: such a sentence was taken before this one is tried.)
+static EFFECT_MARKER_RE: LazyLock<Regex> =
+    LazyLock::new(|| pattern::compile(r"(?i)\b(?:result(?:ed|s)?\s+in|led\s+to|leads?\s+to|caus(?:ed|es|ing))\b"));
+
+/// Pronouns that open a sentence about something said before it: "This
+/// led to …" names its cause in the sentence before.
+static ANAPHOR_RE: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"^(?:This|That|These|Those|It|Which)\b"));
+
+/// The first sentence of the summary (or the opening narrative) that one of
+/// `markers` matches, trying each marker over all of them before the next.
+/// When the cause is the sentence's subject (`cause_is_subject`, as in "…
+/// led to …"), a sentence that opens with a pronoun ("This caused …") comes
+/// with the sentence before it, which says what "this" is; without one it is
+/// passed over.
+fn causal_sentence(sections: &[(&str, &RawSection)], markers: &[&Regex], cause_is_subject: bool) -> Option<String> {
     let narrative = ["summary", "preamble", "trigger", "detection", "impact", "other"];
-    for marker in [&CAUSE_MARKER_RE, &FLAW_MARKER_RE] {
+    for marker in markers {
         for want in narrative {
             for (kind, sec) in sections {
                 if *kind != want {
                     continue;
                 }
                 for b in sec.blocks.iter().filter(|b| b.kind == BlockKind::Para || b.kind == BlockKind::Item) {
+                    let mut before: Option<&str> = None;
                     for sentence in sentences(&b.text) {
                         if sentence.len() >= 30 && marker.is_match(sentence) {
-                            return Some(clip(sentence, 400));
+                            if !cause_is_subject || !ANAPHOR_RE.is_match(sentence) {
+                                return Some(clip(sentence, 400));
+                            }
+                            if let Some(prev) = before {
+                                return Some(clip(&format!("{prev} {sentence}"), 400));
+                            }
                         }
+                        before = Some(sentence);
                     }
                 }
             }
@@ -330,6 +364,41 @@ mod tests {
         );
         let v: Vec<(&str, &RawSection)> = s.iter().map(|x| ("summary", x)).collect();
         assert_eq!(root_causes(&v, &[], ""), vec!["However, we overlooked the memory taken by the parser's stack."]);
+        // What an investigation found comes before a flaw, and a flaw before
+        // an effect; "the cause was" names a cause.
+        let first = |md: &str| {
+            let s = secs(md);
+            let v: Vec<(&str, &RawSection)> = s.iter().map(|x| ("summary", x)).collect();
+            root_causes(&v, &[], "")
+        };
+        assert_eq!(
+            first(
+                "## Summary\n\nThe batch nodes ran hot, which overloaded the hub. We failed to check the quotas. After some digging, we determined that the core pods had no memory requests.\n"
+            ),
+            ["After some digging, we determined that the core pods had no memory requests."]
+        );
+        assert_eq!(
+            first("## Summary\n\nBuilds stalled for two hours. The way errors were handled could result in a job retrying forever.\n"),
+            ["The way errors were handled could result in a job retrying forever."]
+        );
+        // "This caused …" comes with the sentence that says what "this" is;
+        // alone, it names nothing.
+        assert_eq!(
+            first("## Summary\n\nA cron job deleted the cache index. This caused every request to miss.\n"),
+            ["A cron job deleted the cache index. This caused every request to miss."]
+        );
+        assert!(first("## Summary\n\nThis caused every request to miss the cache.\n").is_empty());
+        // An effect is the weakest sign: what went wrong comes first.
+        assert_eq!(
+            first("## Summary\n\nThe deploy caused a general outage.\n\n### What went wrong\n\n- Nobody was paged\n"),
+            ["Nobody was paged"]
+        );
+        assert_eq!(
+            first("## Summary\n\nBuilds stalled for two hours. The proximate cause was a full disk on the runner.\n"),
+            ["The proximate cause was a full disk on the runner."]
+        );
+        // Words that only look like the markers name nothing.
+        assert!(first("## Summary\n\nWe found the dashboards useful. The root of the tree led nowhere new.\n").is_empty());
         assert_eq!(
             sentences("See e.g. the v1.2 notes. Then Go. 3 more").collect::<Vec<_>>(),
             ["See e.g. the v1.2 notes.", "Then Go.", "3 more"]
