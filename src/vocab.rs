@@ -166,6 +166,22 @@ pub struct Vocab {
     pub services: Vec<String>,
     services_ac: Option<(AhoCorasick, Vec<usize>)>,
     name_index: HashMap<String, usize>,
+    /// Tells this vocabulary's entries in the per-thread heading memo from
+    /// another's.
+    memo_id: u64,
+}
+
+/// Headings whose kind a thread has looked up, as (the vocabulary's
+/// `memo_id`, heading → index into its kinds): documents repeat their
+/// headings ("Summary", "Timeline"), and normalising one costs more than the
+/// lookup. Started over past [`HEADING_MEMO`] headings or for another vocabulary.
+type HeadingMemo = (u64, rustc_hash::FxHashMap<Box<str>, Option<usize>>);
+
+/// Headings remembered per thread before the memo starts over.
+const HEADING_MEMO: usize = 4096;
+
+thread_local! {
+    static HEADINGS: std::cell::RefCell<HeadingMemo> = std::cell::RefCell::default();
 }
 
 impl std::fmt::Debug for Vocab {
@@ -352,12 +368,33 @@ impl Vocab {
             services,
             services_ac,
             name_index,
+            memo_id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
     }
 
     /// The canonical section kind of a heading, if it maps to one. Singular
     /// and plural forms of the last word both match ("Measure" / "Measures").
     pub fn heading_kind(&self, heading: &str) -> Option<&str> {
+        let kind = HEADINGS.with_borrow_mut(|(id, memo)| {
+            if *id != self.memo_id || memo.len() >= HEADING_MEMO {
+                *id = self.memo_id;
+                memo.clear();
+            }
+            if let Some(&k) = memo.get(heading) {
+                return k;
+            }
+            let k = self.kind_index(heading);
+            memo.insert(heading.into(), k);
+            k
+        });
+        kind.and_then(|i| self.kinds.get(i)).map(|k| k.id.as_str())
+    }
+
+    /// [`Vocab::heading_kind`], as an index into `kinds`, without the memo.
+    fn kind_index(&self, heading: &str) -> Option<usize> {
         let n = normalize_heading(heading);
         if n.is_empty() {
             return None;
@@ -374,12 +411,11 @@ impl Vocab {
     /// The kind of a normalized heading: the whole heading, else its longest
     /// run of leading words that is an alias ("root cause analysis" is a
     /// `root cause`). A few lookups, one per word, whatever the number of aliases.
-    fn kind_of_normalized(&self, n: &str) -> Option<&str> {
+    fn kind_of_normalized(&self, n: &str) -> Option<usize> {
         std::iter::once(n.len())
             .chain(n.rmatch_indices(' ').map(|(i, _)| i))
             .find_map(|end| n.get(..end).and_then(|words| self.alias_to_kind.get(words)))
-            .and_then(|&i| self.kinds.get(i))
-            .map(|k| k.id.as_str())
+            .copied()
     }
 
     /// The canonical name of the technology that `name` is a name or
@@ -566,6 +602,18 @@ mod tests {
         assert_eq!(v.heading_kind("What can we learn from this incident?"), Some("lessons_learned"));
         assert_eq!(v.heading_kind("Affected packages"), Some("impact"));
         assert_eq!(v.heading_kind("Q&A"), Some("faq"));
+        // Remembered per thread and vocabulary: the second lookup, through
+        // another vocabulary in between and past the memo's size, agrees.
+        let w = Vocab::builtin().expect("vocabularies parse");
+        for _ in 0..2 {
+            assert_eq!(v.heading_kind("Future measures"), Some("action_items"));
+            assert_eq!(w.heading_kind("Future measures"), Some("action_items"));
+            assert_eq!(w.heading_kind("Weather report"), None);
+        }
+        for i in 0..HEADING_MEMO + 1 {
+            assert_eq!(v.heading_kind(&format!("Heading {i}")), None);
+        }
+        assert_eq!(v.heading_kind("Timeline"), Some("timeline"));
     }
 
     #[test]

@@ -197,6 +197,9 @@ pub fn find_time(text: &str) -> Option<(NaiveTime, Option<FixedOffset>, usize, u
 /// A date and/or time near the start of `text` (within `window` bytes), as a
 /// timeline entry or heading begins.
 pub fn leading_datetime(text: &str, window: usize, year: Option<i32>) -> Option<Found> {
+    // Only the opening can hold a match that starts within the window: a
+    // timeline line's later text is not searched.
+    let text = opening(text, window);
     // Full ISO timestamps first.
     if let Some((dt, tz, s, e)) = find_iso_timestamp(text)
         && s <= window
@@ -213,6 +216,21 @@ pub fn leading_datetime(text: &str, window: usize, year: Option<i32>) -> Option<
             let end = d.map_or(0, |x| x.2).max(t.map_or(0, |x| x.3));
             Some(Found { date: d.map(|x| x.0), time: t.map(|x| x.0), tz: t.and_then(|x| x.1), start, end })
         }
+    }
+}
+
+/// Bytes past a window that a date, time and zone starting in it could span.
+const LEADING_SLACK: usize = 96;
+
+/// The start of `text` that holds every date or time beginning within
+/// `window` bytes: it ends at the first ASCII whitespace [`LEADING_SLACK`]
+/// bytes past the window, never inside a word, so a pattern's word
+/// boundaries read there as they do in the whole text.
+fn opening(text: &str, window: usize) -> &str {
+    let from = window.saturating_add(LEADING_SLACK);
+    match text.as_bytes().get(from..).and_then(|rest| rest.iter().position(u8::is_ascii_whitespace)) {
+        Some(i) => &text[..from + i],
+        None => text,
     }
 }
 
@@ -335,6 +353,21 @@ mod tests {
         assert_eq!(t, NaiveTime::from_hms_opt(17, 14, 0).expect("t"));
         let (t, _, _, _) = find_time("around 9am").expect("time");
         assert_eq!(t, NaiveTime::from_hms_opt(9, 0, 0).expect("t"));
+    }
+
+    #[test]
+    fn leading_dates_and_times_are_read_from_the_opening() {
+        let tail = " then the pager went off again and again".repeat(20);
+        let line = format!("**June 13, 2023 4:19 PM PST** - pods evicted{tail} until 2024-01-02T03:04:05Z");
+        let f = leading_datetime(&line, 24, None).expect("leading");
+        assert_eq!((f.date, f.time, f.tz), (Some(d(2023, 6, 13)), NaiveTime::from_hms_opt(16, 19, 0), tz_offset("PST")));
+        // A timestamp past the window is not the line's, however long the line.
+        assert!(leading_datetime(&format!("Pods evicted{tail} at 2024-01-02T03:04:05Z"), 24, None).is_none());
+        // The opening ends at a space, never inside a word or number.
+        let words = "a".repeat(200);
+        assert_eq!(opening(&words, 4), words);
+        let spaced = format!("{} 2023-06-13", "x".repeat(100));
+        assert_eq!(opening(&spaced, 4), "x".repeat(100));
     }
 
     #[test]
