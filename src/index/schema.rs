@@ -62,21 +62,35 @@ pub const STOP_WORDS: [&str; 33] = [
 /// Whether the `coe` analyzer drops `word` (a whole word) as a stop word.
 #[inline]
 pub fn is_stop_word(word: &str) -> bool {
-    // None is longer than 5 bytes, and only ASCII words lowercase to one.
-    word.len() <= 5 && STOP_PACKED.contains(&pack_lowercase(word.as_bytes()))
+    // None is longer than 5 bytes, and only ASCII words lowercase to one;
+    // most words fail the length or the first letter, and are not packed.
+    let w = word.as_bytes();
+    w.len() <= 5 && w.first().is_some_and(|&b| STOP_FIRSTS[usize::from(b | 0x20)]) && STOP_PACKED.contains(&pack_lowercase(w))
 }
 
 /// A word of at most 5 bytes as one integer: its length, then its bytes
-/// in ASCII lowercase.
+/// in ASCII lowercase. (`| 0x20` lowercases ASCII letters, and turns no
+/// other byte into a letter: bytes outside ASCII stay outside.)
 const fn pack_lowercase(w: &[u8]) -> u64 {
     let mut v = w.len() as u64;
     let mut i = 0;
     while i < w.len() {
-        v |= (w[i].to_ascii_lowercase() as u64) << (8 * (i + 1));
+        v |= ((w[i] | 0x20) as u64) << (8 * (i + 1));
         i += 1;
     }
     v
 }
+
+/// The first letters of [`STOP_WORDS`], by byte.
+const STOP_FIRSTS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < STOP_WORDS.len() {
+        t[STOP_WORDS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// [`STOP_WORDS`], packed, for [`is_stop_word`].
 const STOP_PACKED: [u64; STOP_WORDS.len()] = {
@@ -347,7 +361,10 @@ mod tests {
         for w in STOP_WORDS {
             assert!(is_stop_word(w) && is_stop_word(&w.to_uppercase()), "{w}");
         }
-        for w in ["", "ann", "thes", "kafka", "Their s", "withs", "théir"] {
+        assert!(is_stop_word("ThE") && is_stop_word("wAs"));
+        // Bytes that differ from a stop word's letters only in the case bit
+        // are not letters, and make no stop word.
+        for w in ["", "ann", "thes", "kafka", "Their s", "withs", "théir", "t\u{7f}", "@n", "i^", "[t", "_o"] {
             assert!(!is_stop_word(w), "{w}");
         }
     }

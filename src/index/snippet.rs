@@ -41,6 +41,12 @@ pub(super) struct Highlighter {
     /// word's first letter, so a word whose first letter starts no term
     /// cannot become one.
     firsts: [bool; 256],
+    /// Each term's bytes but its last two (at least its first byte): an ASCII
+    /// word that becomes the term starts with them, ASCII case aside. The
+    /// stemmer changes at most the last two letters of a stem from the
+    /// word's ("dying" → "die", "possibility" → "possibl"), so most words
+    /// are passed over without hashing them.
+    heads: Vec<Box<[u8]>>,
     /// The field's analyzer, for the words that could be a query term.
     analyzer: TextAnalyzer,
     /// The analyzer's last output, reused.
@@ -92,7 +98,8 @@ impl Highlighter {
                 firsts[usize::from(b)] = true;
             }
         }
-        Some(Highlighter { terms: weighted, needles, firsts, analyzer, stem: String::new(), seen: Default::default() })
+        let heads = weighted.iter().map(|(t, _)| t.as_bytes().get(..head_len(t.len())).unwrap_or_default().into()).collect();
+        Some(Highlighter { terms: weighted, needles, firsts, heads, analyzer, stem: String::new(), seen: Default::default() })
     }
 
     /// The snippet of `body` (UTF-8 bytes), or `None` when no query term is
@@ -107,6 +114,10 @@ impl Highlighter {
     fn weight_of(&mut self, word: &str) -> Option<f32> {
         let first = word.as_bytes().first()?.to_ascii_lowercase();
         if first.is_ascii() && !self.firsts[usize::from(first)] {
+            return None;
+        }
+        let bytes = word.as_bytes();
+        if bytes.is_ascii() && !self.heads.iter().any(|h| bytes.get(..h.len()).is_some_and(|b| b.eq_ignore_ascii_case(h))) {
             return None;
         }
         if let Some(&w) = self.seen.get(word) {
@@ -157,6 +168,13 @@ impl Highlighter {
         cur.offer_to(&mut best);
         best.map(|f| (f.start, f.stop, f.marks))
     }
+}
+
+/// How many leading bytes of a term of `len` bytes every word that stems to
+/// it starts with: all but the last two, and at least one (see
+/// [`Highlighter`]'s `heads`).
+fn head_len(len: usize) -> usize {
+    len.saturating_sub(2).max(1).min(len)
 }
 
 /// A candidate fragment.
@@ -341,12 +359,17 @@ mod tests {
         // Fragments that tie: the earliest wins.
         bodies.push(format!("Kafka {} kafka {} KAFKA", "the ".repeat(60), "the ".repeat(60)));
         bodies.push("The nodes were DYING and lying idle; happy users, hoping. Relational probability of the ÉCHEC, the Über-cluster: échec à Köln.".repeat(5));
+        // Stems whose last two letters differ from the word's (the `heads` rule).
+        bodies.push("No Possibility of clear skies; the ability to scale was gone.".repeat(5));
         let (mut compared, mut highlighted) = (0, 0);
         for (n, body) in bodies.iter().enumerate() {
             let all = tokens(&mut analyzer, body);
             for stride in [7, 23, 61] {
                 let mut picked: Vec<String> = all.iter().skip(n % stride).step_by(stride).take(4).cloned().collect();
-                picked.extend(["kafka", "die", "happi", "hope", "relat", "echec", "échec", "über", "köln"].map(String::from));
+                picked.extend(
+                    ["kafka", "die", "happi", "hope", "relat", "echec", "échec", "über", "köln", "possibl", "sky", "abil"]
+                        .map(String::from),
+                );
                 picked.sort();
                 picked.dedup();
                 let weighted: Vec<(String, f32)> = picked.iter().enumerate().map(|(i, t)| (t.clone(), 1.0 / (2.0 + i as f32))).collect();
