@@ -1693,10 +1693,7 @@ fn render(d: &mut Doc<'_>, cat: &Catalog, i: u64, target: usize) -> String {
         out.push_str("\n\n");
     }
     if out.len() > MAX_SIZE {
-        let mut cut = MAX_SIZE;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let cut = crate::text::floor_char_boundary(&out, MAX_SIZE);
         let cut = out[..cut].rfind("\n\n").map_or(cut, |p| p + 1);
         out.truncate(cut);
     }

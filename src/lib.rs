@@ -16,6 +16,7 @@ pub mod model;
 pub mod parse;
 pub mod server;
 pub mod source;
+pub mod text;
 pub mod vocab;
 pub mod watch;
 

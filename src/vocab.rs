@@ -554,12 +554,7 @@ pub fn sentence_around(text: &str, start: usize, end: usize) -> String {
     while e < bytes.len() && !matches!(bytes[e], b'.' | b'!' | b'?' | b'\n') && e - end < 200 {
         e += 1;
     }
-    while s > 0 && !text.is_char_boundary(s) {
-        s -= 1;
-    }
-    while e < text.len() && !text.is_char_boundary(e) {
-        e += 1;
-    }
+    let (s, e) = (crate::text::floor_char_boundary(text, s), crate::text::ceil_char_boundary(text, e));
     text[s..e].trim().to_string()
 }
 

@@ -35,11 +35,7 @@ pub fn slugify(title: &str) -> String {
         if slug.len() + extra > MAX_SLUG {
             if slug.is_empty() {
                 // One very long word: cut it on a character boundary.
-                let mut cut = MAX_SLUG;
-                while !w.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                slug.push_str(&w[..cut]);
+                slug.push_str(&w[..crate::text::floor_char_boundary(&w, MAX_SLUG)]);
             }
             break;
         }

@@ -137,11 +137,7 @@ fn is_opaque(title: &str) -> bool {
 fn openings<'a>(sections: &'a [(&str, &RawSection)], kind: &'a str) -> impl Iterator<Item = String> + 'a {
     sections.iter().filter(move |(k, _)| *k == kind).map(|(_, s)| {
         let mut t = s.text();
-        let mut end = t.len().min(600);
-        while !t.is_char_boundary(end) {
-            end -= 1;
-        }
-        t.truncate(end);
+        t.truncate(crate::text::floor_char_boundary(&t, 600));
         t
     })
 }

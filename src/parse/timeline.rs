@@ -211,11 +211,7 @@ fn has_only_date(s: &str, year: Option<i32>) -> bool {
 
 fn truncate(s: &mut String, max: usize) {
     if s.len() > max {
-        let mut cut = max;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
+        s.truncate(crate::text::floor_char_boundary(s, max));
         s.push('…');
     }
 }

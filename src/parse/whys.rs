@@ -323,11 +323,7 @@ pub fn clip(s: &str, max: usize) -> String {
     if folded.len() <= max {
         return folded;
     }
-    let mut cut = max;
-    while !folded.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let mut t = folded[..cut].to_string();
+    let mut t = folded[..crate::text::floor_char_boundary(&folded, max)].to_string();
     if let Some(sp) = t.rfind(' ') {
         t.truncate(sp);
     }
