@@ -132,6 +132,15 @@ fn is_opaque(title: &str) -> bool {
     title.split_whitespace().all(|w| w.bytes().all(|b| b.is_ascii_hexdigit())) && title.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// A name without a leading "the" ("The Cargo Team" is the "Cargo Team"),
+/// so that a team's facet reads the same however a document starts it.
+fn without_article(name: &str) -> &str {
+    match name.get(..4) {
+        Some(the) if the.eq_ignore_ascii_case("the ") && !name[4..].trim().is_empty() => name[4..].trim_start(),
+        _ => name,
+    }
+}
+
 /// The opening text (600 bytes) of each section of `kind`: where a CoE
 /// says when it happened.
 fn openings<'a>(sections: &'a [(&str, &RawSection)], kind: &'a str) -> impl Iterator<Item = String> + 'a {
@@ -362,6 +371,7 @@ pub fn parse_text(input: Input, text: &str, mut diags: Vec<Diagnostic>, vocab: &
     let status = get(&["status", "state"]).and_then(frontmatter::as_string).map(|s| normalize_status(&s));
     let team = get(&["team", "owner", "owning_team", "owner_team", "teams", "team_name", "company", "organization", "org"])
         .and_then(frontmatter::as_string)
+        .map(|t| without_article(&t).to_string())
         .or_else(|| input.defaults.team.clone());
     let visibility = match get(&["visibility", "audience", "classification"]).and_then(frontmatter::as_string) {
         Some(v) if ["internal", "private", "confidential", "restricted"].contains(&v.to_lowercase().as_str()) => Visibility::Internal,
@@ -463,6 +473,16 @@ mod tests {
     fn doc(path: &str, md: &str) -> CoeDoc {
         let v = Vocab::builtin().expect("vocab");
         parse(Input { source: "t", path, bytes: md.as_bytes(), defaults: &Defaults::default() }, &v)
+    }
+
+    #[test]
+    fn a_team_is_named_without_a_leading_article() {
+        let team = |t: &str| doc("a.md", &format!("---\nteam: {t}\n---\n# Outage\n")).team;
+        assert_eq!(team("The Cargo Team").as_deref(), Some("Cargo Team"));
+        assert_eq!(team("the crates.io team").as_deref(), Some("crates.io team"));
+        assert_eq!(team("Theme Park").as_deref(), Some("Theme Park"));
+        assert_eq!(team("payments").as_deref(), Some("payments"));
+        assert_eq!(without_article("The "), "The ");
     }
 
     #[test]

@@ -276,6 +276,16 @@ mod tests {
         assert!(fm.contains(&"certificate-expiry".to_string()), "{fm:?}");
         let none = failure_modes(&v, &[Weighted { kind: "other", text: "A calm day." }]);
         assert!(none.is_empty());
+        // Words that name a failure only in context: a card's expiration date
+        // is not a certificate's, and an unbound cost is not the DNS resolver.
+        let card = [Weighted { kind: "summary", text: "The charge failed: the expiration date of the credit card was invalid." }];
+        assert!(failure_modes(&v, &card).is_empty(), "{:?}", failure_modes(&v, &card));
+        let cost = [Weighted { kind: "summary", text: "A bug allowed an item to have an unbound CLVM cost." }];
+        assert!(!failure_modes(&v, &cost).contains(&"dns".to_string()));
+        let cert = [Weighted { kind: "summary", text: "Nobody watched the certificate's expiration date." }];
+        assert!(failure_modes(&v, &cert).contains(&"certificate-expiry".to_string()));
+        let dns = [Weighted { kind: "root_cause", text: "The Unbound resolvers ran out of memory." }];
+        assert!(failure_modes(&v, &dns).contains(&"dns".to_string()));
     }
 
     #[test]

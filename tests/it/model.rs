@@ -83,7 +83,9 @@ proptest! {
                     }
                 }
                 Op::Restart => {
-                    drop(writer);
+                    // As a process that exits: the writer's threads end (and
+                    // its lock is released) before the index opens again.
+                    writer.wait_merging_threads().expect("the writer stops");
                     drop(store);
                     store = Store::open(data.path()).expect("reopen");
                     writer = store.writer().expect("writer");

@@ -108,7 +108,11 @@ impl Server {
 
     /// GET a path; (status, body).
     pub fn get(&self, path: &str) -> (u16, String) {
-        let r = reqwest::blocking::Client::new().get(format!("{}{}", self.base, path)).send().expect("request");
+        // A refused connection means the server is gone: its log says why.
+        let r = reqwest::blocking::Client::new()
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}\nserver log:\n{}", self.log()));
         let status = r.status().as_u16();
         (status, r.text().expect("body"))
     }
