@@ -180,6 +180,10 @@ type HeadingMemo = (u64, rustc_hash::FxHashMap<Box<str>, Option<usize>>);
 /// Headings remembered per thread before the memo starts over.
 const HEADING_MEMO: usize = 4096;
 
+/// Headings longer than this are not remembered: real ones are short, and a
+/// document of one huge heading must not make the memo hold it.
+const HEADING_MEMO_BYTES: usize = 160;
+
 thread_local! {
     static HEADINGS: std::cell::RefCell<HeadingMemo> = std::cell::RefCell::default();
 }
@@ -378,6 +382,9 @@ impl Vocab {
     /// The canonical section kind of a heading, if it maps to one. Singular
     /// and plural forms of the last word both match ("Measure" / "Measures").
     pub fn heading_kind(&self, heading: &str) -> Option<&str> {
+        if heading.len() > HEADING_MEMO_BYTES {
+            return self.kind_index(heading).and_then(|i| self.kinds.get(i)).map(|k| k.id.as_str());
+        }
         let kind = HEADINGS.with_borrow_mut(|(id, memo)| {
             if *id != self.memo_id || memo.len() >= HEADING_MEMO {
                 *id = self.memo_id;
@@ -609,6 +616,8 @@ mod tests {
             assert_eq!(v.heading_kind(&format!("Heading {i}")), None);
         }
         assert_eq!(v.heading_kind("Timeline"), Some("timeline"));
+        // A heading too long to remember is still read.
+        assert_eq!(v.heading_kind(&format!("Timeline {}", "x".repeat(HEADING_MEMO_BYTES))), Some("timeline"));
     }
 
     #[test]
