@@ -382,21 +382,22 @@ impl Vocab {
     /// The canonical section kind of a heading, if it maps to one. Singular
     /// and plural forms of the last word both match ("Measure" / "Measures").
     pub fn heading_kind(&self, heading: &str) -> Option<&str> {
-        if heading.len() > HEADING_MEMO_BYTES {
-            return self.kind_index(heading).and_then(|i| self.kinds.get(i)).map(|k| k.id.as_str());
-        }
-        let kind = HEADINGS.with_borrow_mut(|(id, memo)| {
-            if *id != self.memo_id || memo.len() >= HEADING_MEMO {
-                *id = self.memo_id;
-                memo.clear();
-            }
-            if let Some(&k) = memo.get(heading) {
-                return k;
-            }
-            let k = self.kind_index(heading);
-            memo.insert(heading.into(), k);
-            k
-        });
+        let kind = if heading.len() > HEADING_MEMO_BYTES {
+            self.kind_index(heading)
+        } else {
+            HEADINGS.with_borrow_mut(|(id, memo)| {
+                if *id != self.memo_id || memo.len() >= HEADING_MEMO {
+                    *id = self.memo_id;
+                    memo.clear();
+                }
+                if let Some(&k) = memo.get(heading) {
+                    return k;
+                }
+                let k = self.kind_index(heading);
+                memo.insert(heading.into(), k);
+                k
+            })
+        };
         kind.and_then(|i| self.kinds.get(i)).map(|k| k.id.as_str())
     }
 

@@ -18,28 +18,20 @@ use regex::Regex;
 /// a backslash then the letter) stays as written, and so does a special
 /// boundary such as `\b{start}`.
 pub(crate) fn ascii_boundaries(p: &str) -> String {
-    let mut out = String::with_capacity(p.len() + 16);
-    let mut chars = p.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('b') if chars.peek() != Some(&'{') => out.push_str(r"(?-u:\b)"),
-            Some(e) => {
-                out.push('\\');
-                out.push(e);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
+    rewrite(p, false)
 }
 
-/// `p` with every digit class `\d` made ASCII: `[0-9]`, or `0-9` inside a
-/// bracketed class. Escapes are read as in [`ascii_boundaries`].
-pub(crate) fn ascii_digits(p: &str) -> String {
+/// `p` with its word boundaries and digit classes made ASCII: each `\b`
+/// as [`ascii_boundaries`] makes it, each `\d` as `[0-9]`, or `0-9` inside
+/// a bracketed class.
+pub(crate) fn ascii_classes(p: &str) -> String {
+    rewrite(p, true)
+}
+
+/// The one walk behind [`ascii_boundaries`] and [`ascii_classes`]: escapes
+/// read as the regex parser reads them, and bracketed classes tracked so
+/// that a digit class inside one stays a range.
+fn rewrite(p: &str, digits: bool) -> String {
     let mut out = String::with_capacity(p.len() + 16);
     let mut chars = p.chars().peekable();
     // Depth of bracketed classes, and whether a `]` now would be a literal
@@ -50,8 +42,9 @@ pub(crate) fn ascii_digits(p: &str) -> String {
         literal_close = false;
         match c {
             '\\' => match chars.next() {
-                Some('d') if depth > 0 => out.push_str("0-9"),
-                Some('d') => out.push_str("[0-9]"),
+                Some('b') if chars.peek() != Some(&'{') => out.push_str(r"(?-u:\b)"),
+                Some('d') if digits && depth > 0 => out.push_str("0-9"),
+                Some('d') if digits => out.push_str("[0-9]"),
                 Some(e) => {
                     out.push('\\');
                     out.push(e);
@@ -83,7 +76,7 @@ pub(crate) fn ascii_digits(p: &str) -> String {
 /// Rust parses ASCII digits only. A Unicode `\d` is also some sixty ranges
 /// to compile into every automaton.)
 pub(crate) fn compile(pattern: &str) -> Regex {
-    Regex::new(&ascii_digits(&ascii_boundaries(pattern))).unwrap_or_else(|e| panic!("built-in pattern does not compile: {e}"))
+    Regex::new(&ascii_classes(pattern)).unwrap_or_else(|e| panic!("built-in pattern does not compile: {e}"))
 }
 
 /// Compile a pattern made from configuration or data, which may not compile.
@@ -110,7 +103,7 @@ mod tests {
         assert!(compile(r"C:\\bin\b").is_match(r"C:\bin ok"));
         assert!(try_compile(r"\bfoo(").is_err());
         // Digits are ASCII in built-in patterns, inside a class too.
-        assert_eq!(ascii_digits(r"\d{2}[^\d:]\\d[]\d][\w\d]"), r"[0-9]{2}[^0-9:]\\d[]0-9][\w0-9]");
+        assert_eq!(ascii_classes(r"\d{2}[^\d:]\\d[]\d][\w\d]"), r"[0-9]{2}[^0-9:]\\d[]0-9][\w0-9]");
         assert!(compile(r"^\d+[^\d]$").is_match("42x"));
         assert!(!compile(r"^\d+$").is_match("٤٢"));
         // A name from the configuration ends at a letter outside ASCII.
