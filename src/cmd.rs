@@ -140,15 +140,26 @@ pub fn index(paths: &[PathBuf], strict: bool, name: Option<String>, max_size: u6
     }
     let vocab = Vocab::builtin()?;
     let store = Store::open(dir).with_context(|| format!("cannot open the index at `{}`", dir.display()))?;
-    let mut writer = store.bulk_writer()?;
     let started = std::time::Instant::now();
-    let mut any_problem = false;
+    // Every folder is walked first: how many files there are decides the
+    // writer's threads.
+    let mut jobs = Vec::with_capacity(paths.len());
     for path in paths {
         let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
         let (root, only) =
             if meta.is_dir() { (path.clone(), None) } else { (path.parent().unwrap_or(Path::new(".")).to_path_buf(), Some(path)) };
         let mut spec = SourceSpec::new(name.clone().unwrap_or_else(|| SourceSpec::name_for(&root)), &root);
         spec.max_size = max_size;
+        let walked = match only {
+            Some(_) => None,
+            None => Some(source::walk(&spec).with_context(|| format!("indexing `{}` failed", path.display()))?),
+        };
+        jobs.push((path, spec, only, walked));
+    }
+    let files = jobs.iter().map(|(_, _, _, w)| w.as_ref().map_or(1, |(walk, _)| walk.len())).sum();
+    let mut writer = store.bulk_writer(files)?;
+    let mut any_problem = false;
+    for (path, spec, only, walked) in jobs {
         if let Some(file) = only {
             let rel = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             match source::load(&spec, &rel, file, &vocab) {
@@ -163,8 +174,9 @@ pub fn index(paths: &[PathBuf], strict: bool, name: Option<String>, max_size: u6
             }
             continue;
         }
+        let Some(walked) = walked else { continue };
         let pb = progress_bar(&spec.name);
-        let report = source::reconcile(&store, &mut writer, &spec, &vocab, now(), &|done, total| {
+        let report = source::reconcile_walked(&store, &mut writer, &spec, walked, &vocab, now(), &|done, total| {
             if let Some(pb) = &pb {
                 pb.set_length(total as u64);
                 pb.set_position(done as u64);

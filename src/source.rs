@@ -674,7 +674,19 @@ pub fn reconcile(
     now: i64,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Report> {
-    let (files, skipped) = walk(spec)?;
+    reconcile_walked(store, writer, spec, walk(spec)?, vocab, now, progress)
+}
+
+/// [`reconcile`], with the folder already walked ([`walk`]).
+pub fn reconcile_walked(
+    store: &Store,
+    writer: &mut IndexWriter,
+    spec: &SourceSpec,
+    (files, skipped): (Walk, Vec<Skipped>),
+    vocab: &Vocab,
+    now: i64,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Report> {
     let found = files.files();
     let mut report = Report { seen: files.len() + skipped.len(), skipped, ..Default::default() };
     // Compare with the index without a map of it: each indexed path is looked

@@ -45,6 +45,17 @@ pub fn search_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Indexing threads for a bulk load of `files` files: one per
+/// [`MIN_PARALLEL_DOCS`] files, up to one per core. A writer's thread indexes
+/// alone once the parsing is done (the documents queued for it) and at each
+/// commit, so a second one took a 100k-file build from 40.7 to 37.6 s on two
+/// cores. Fewer files end in one segment ([`segment_plan`]): two threads'
+/// segments must then be merged, which cost more than the second thread saved
+/// (1k files: 0.62 against 0.49 s).
+pub fn indexing_threads(files: usize) -> usize {
+    search_threads().min(files / MIN_PARALLEL_DOCS as usize).max(1)
+}
+
 /// The merges that bring an index to one segment per search thread, of
 /// about equal size (or fewer, so that none is under [`MIN_PARALLEL_DOCS`]):
 /// segments are dealt, largest first, to the group with the fewest documents;
@@ -392,7 +403,13 @@ impl Store {
 
     /// Take the single writer; a clear error when another process has it.
     pub fn writer(&self) -> Result<IndexWriter> {
-        match self.index.writer_with_num_threads(1, WRITER_BUDGET) {
+        self.writer_with(1)
+    }
+
+    /// [`Store::writer`] on `threads` indexing threads, each with a budget
+    /// of [`WRITER_BUDGET`].
+    fn writer_with(&self, threads: usize) -> Result<IndexWriter> {
+        match self.index.writer_with_num_threads(threads, WRITER_BUDGET * threads) {
             Ok(w) => Ok(w),
             Err(tantivy::TantivyError::LockFailure(_, _)) => Err(Error::Locked(self.dir.clone())),
             Err(e) => Err(e.into()),
@@ -416,10 +433,11 @@ impl Store {
         }
     }
 
-    /// A writer for a bulk load (`coe index`): it never merges on its own,
-    /// so the merges of [`Store::finish_bulk`] are the only ones.
-    pub fn bulk_writer(&self) -> Result<IndexWriter> {
-        let w = self.writer()?;
+    /// A writer for a bulk load (`coe index`) of about `files` files: it
+    /// never merges on its own, so the merges of [`Store::finish_bulk`] are
+    /// the only ones. It indexes on [`indexing_threads`] threads.
+    pub fn bulk_writer(&self, files: usize) -> Result<IndexWriter> {
+        let w = self.writer_with(indexing_threads(files))?;
         w.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         Ok(w)
     }
@@ -896,6 +914,17 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+
+    /// One indexing thread per MIN_PARALLEL_DOCS files, at least one, at most
+    /// one per core.
+    #[test]
+    fn indexing_threads_follow_the_files() {
+        let m = MIN_PARALLEL_DOCS as usize;
+        assert_eq!(indexing_threads(0), 1);
+        assert_eq!(indexing_threads(m - 1), 1);
+        assert_eq!(indexing_threads(2 * m), search_threads().min(2));
+        assert_eq!(indexing_threads(1000 * m), search_threads());
+    }
     use super::*;
 
     fn metas(sizes: &[u32]) -> Vec<tantivy::index::SegmentMeta> {

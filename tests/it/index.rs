@@ -337,7 +337,7 @@ fn second_writer_gets_a_clear_error() {
 fn bulk_load_merges_and_leaves_no_stale_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
-    let mut w = store.bulk_writer().expect("writer");
+    let mut w = store.bulk_writer(900).expect("writer");
     let vocab = Vocab::builtin().expect("vocab");
     // Three sources, three reconciles: three commits, three segments.
     let mut sources = Vec::new();
@@ -373,12 +373,12 @@ fn bulk_load_merges_and_leaves_no_stale_files() {
 /// final merge plans, and that merge ends with every document.
 #[test]
 fn bulk_load_merges_only_at_the_end() {
+    let commits = 20;
     let vocab = Vocab::builtin().expect("vocab");
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
-    let mut w = store.bulk_writer().expect("writer");
+    let mut w = store.bulk_writer(commits).expect("writer");
     let src = tempfile::tempdir().expect("tempdir");
-    let commits = 20;
     for c in 0..commits {
         let body = format!("# Incident {c}\n\n## Summary\n\nA disk filled.\n");
         std::fs::write(src.path().join(format!("coe-{c:03}.md")), body).expect("write");
@@ -392,6 +392,29 @@ fn bulk_load_merges_only_at_the_end() {
     store.finish_bulk(w).expect("the final merge");
     assert_eq!(store.index.searchable_segment_ids().expect("segments").len(), 1);
     assert_eq!(store.num_docs() as usize, (1..=commits).sum::<usize>());
+}
+
+/// A bulk load on several indexing threads (as for a large corpus, here on
+/// fewer files) ends with every document once, in the segments of the plan.
+#[test]
+fn bulk_load_on_several_threads_keeps_every_document() {
+    let vocab = Vocab::builtin().expect("vocab");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    let mut w = store.bulk_writer(4 * coe_kb::index::MIN_PARALLEL_DOCS as usize).expect("writer");
+    let src = tempfile::tempdir().expect("tempdir");
+    for i in 0..600 {
+        let body = format!("# Incident {i}\n\n## Summary\n\nQueue {i} backed up.\n\n## Root cause\n\nA consumer stalled.\n");
+        std::fs::write(src.path().join(format!("coe-{i:04}.md")), body).expect("write");
+    }
+    let spec = coe_kb::source::SourceSpec::new("threads", src.path());
+    let report = coe_kb::source::reconcile(&store, &mut w, &spec, &vocab, 0, &|_, _| {}).expect("reconcile");
+    assert_eq!(report.added, 600);
+    store.finish_bulk(w).expect("finish");
+    assert_eq!(store.index.searchable_segment_ids().expect("segments").len(), 1, "under MIN_PARALLEL_DOCS: one segment");
+    assert_eq!(store.num_docs(), 600);
+    let ids = store.state("threads").expect("state");
+    assert_eq!(ids.len(), 600, "each path once");
 }
 
 #[test]
