@@ -45,15 +45,49 @@ pub fn search_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Indexing threads for a bulk load of `files` files: one per
-/// [`MIN_PARALLEL_DOCS`] files, up to one per core. A writer's thread indexes
-/// alone once the parsing is done (the documents queued for it) and at each
-/// commit, so a second one took a 100k-file build from 40.7 to 37.6 s on two
-/// cores. Fewer files end in one segment ([`segment_plan`]): two threads'
-/// segments must then be merged, which cost more than the second thread saved
-/// (1k files: 0.62 against 0.49 s).
+/// Postings at which a query's segments are searched side by side. At 100k
+/// CoEs in two segments, on 2 cores, queries reading fewer ran faster on one
+/// thread (p50 with the segments side by side against one after the other:
+/// a term of 6,179 matches 137 against 116 µs, a typo 180 against 127 µs),
+/// and those reading more ran faster side by side (a facet-filtered query of
+/// 17,664 postings and more 363 against 494 µs, a typo reaching 27,044
+/// matches 546 against 608 µs, a phrase 2.0 against 3.8 ms).
+pub const PARALLEL_POSTINGS: u32 = 12_000;
+
+/// Whether `query` reads enough to be worth the search threads: a phrase
+/// (positions), more than a handful of terms, or at least
+/// [`PARALLEL_POSTINGS`] postings.
+fn costly(searcher: &tantivy::Searcher, query: &dyn tantivy::query::Query) -> bool {
+    let (mut terms, mut positions) = (Vec::new(), false);
+    query.query_terms(&mut |t, pos| {
+        positions |= pos;
+        terms.push(t.clone());
+    });
+    if positions || terms.len() > 4 {
+        return true;
+    }
+    let mut postings = 0u32;
+    terms.iter().any(|t| {
+        postings = postings.saturating_add(searcher.doc_freq(t).unwrap_or(0) as u32);
+        postings >= PARALLEL_POSTINGS
+    })
+}
+
+/// Files up to which a bulk load indexes on one thread (see
+/// [`indexing_threads`]).
+pub const ONE_WRITER_FILES: usize = 20_000;
+
+/// Indexing threads for a bulk load of `files` files: one per core from
+/// [`ONE_WRITER_FILES`] on, else one. A writer's thread indexes alone once the
+/// parsing is done (the documents queued for it) and at each commit, so a
+/// second one took a 100k-file build from 40.7 to 37.6 s on two cores (10k:
+/// 3.89 to 3.56 s). But each thread makes its own segment: a 10k load on one
+/// thread ends in one segment, which cheap queries search fastest (a 10k term
+/// query 36 µs p50 against 41 µs in two segments, a typo 42 against 48 µs),
+/// and at 1k the two segments had to be merged, which cost more than the
+/// second thread saved (0.62 against 0.49 s).
 pub fn indexing_threads(files: usize) -> usize {
-    search_threads().min(files / MIN_PARALLEL_DOCS as usize).max(1)
+    if files < ONE_WRITER_FILES { 1 } else { search_threads() }
 }
 
 /// The merges that bring an index to one segment per search thread, of
@@ -399,6 +433,34 @@ impl Store {
             }
             _ => searcher.search(query, collector),
         }
+    }
+
+    /// [`Store::collect`] for a query that may be cheap: its segments are
+    /// searched side by side only when it reads many postings ([`costly`],
+    /// judged once its weight is made, when a typo query knows the terms it
+    /// reached); a cheap one runs them all on the calling thread. Also says
+    /// whether the search threads ran (and are awake).
+    pub fn collect_sized<C: tantivy::collector::Collector>(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn tantivy::query::Query,
+        collector: &C,
+    ) -> tantivy::Result<(C::Fruit, bool)> {
+        let segments = searcher.segment_readers();
+        let scoring = if collector.requires_scoring() {
+            tantivy::query::EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            tantivy::query::EnableScoring::disabled_from_searcher(searcher)
+        };
+        let weight = query.weight(scoring)?;
+        collector.check_schema(searcher.schema())?;
+        let pool = self.pool.as_ref().filter(|_| segments.len() > 1 && costly(searcher, query));
+        let run = |(ord, segment): (usize, &tantivy::SegmentReader)| collector.collect_segment(weight.as_ref(), ord as u32, segment);
+        let fruits = match pool {
+            Some(pool) => pool.map(run, segments.iter().enumerate())?,
+            None => segments.iter().enumerate().map(run).collect::<tantivy::Result<Vec<_>>>()?,
+        };
+        Ok((collector.merge_fruits(fruits)?, pool.is_some()))
     }
 
     /// Take the single writer; a clear error when another process has it.
@@ -915,15 +977,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
 
-    /// One indexing thread per MIN_PARALLEL_DOCS files, at least one, at most
-    /// one per core.
+    /// One indexing thread below ONE_WRITER_FILES files, one per core from there.
     #[test]
     fn indexing_threads_follow_the_files() {
-        let m = MIN_PARALLEL_DOCS as usize;
         assert_eq!(indexing_threads(0), 1);
-        assert_eq!(indexing_threads(m - 1), 1);
-        assert_eq!(indexing_threads(2 * m), search_threads().min(2));
-        assert_eq!(indexing_threads(1000 * m), search_threads());
+        assert_eq!(indexing_threads(ONE_WRITER_FILES - 1), 1);
+        assert_eq!(indexing_threads(ONE_WRITER_FILES), search_threads());
     }
     use super::*;
 

@@ -476,26 +476,27 @@ impl Store {
         // Count, the matches of each segment (for facet counts) and (by
         // relevance) the page, in one pass over the matches.
         let one_pass = req.sort == Sort::Relevance;
-        let pass = |q: &dyn Query| -> Result<Pass> {
+        let pass = |q: &dyn Query| -> Result<(Pass, bool)> {
             if one_pass {
                 let top = TopDocs::with_limit(per_page).and_offset(offset).order_by_score();
-                Ok(self.collect(&searcher, q, &(Count, FacetDims(self), top)).map_err(query_error)?)
+                Ok(self.collect_sized(&searcher, q, &(Count, FacetDims(self), top)).map_err(query_error)?)
             } else {
-                let (n, f) = self.collect(&searcher, q, &(Count, FacetDims(self))).map_err(query_error)?;
-                Ok((n, f, Vec::new()))
+                let ((n, f), side_by_side) = self.collect_sized(&searcher, q, &(Count, FacetDims(self))).map_err(query_error)?;
+                Ok(((n, f, Vec::new()), side_by_side))
             }
         };
-        let (mut total, mut matches, mut page_hits) = pass(&*query)?;
+        let ((mut total, mut matches, mut page_hits), mut awake) = pass(&*query)?;
         if total == 0 && !fuzzy && !req.q.trim().is_empty() && !has_syntax(&req.q) {
             let (ft, _) = self.text_query(&q, vocab, true)?;
             let fq = build(ft);
-            let (n, ff, ph) = pass(&*fq)?;
+            let ((n, ff, ph), side_by_side) = pass(&*fq)?;
             if n > 0 {
                 query = fq;
                 total = n;
                 matches = ff;
                 page_hits = ph;
                 fuzzy = true;
+                awake = side_by_side;
             }
         }
         let addrs: Vec<(f32, DocAddress)> = match req.sort {
@@ -515,8 +516,8 @@ impl Store {
                 .collect(),
         };
         // Facet counts and the page. Many matches in several segments (see
-        // [`POOL_COUNT_MIN`]) are counted on the search threads, side by
-        // side, then merged here, while this thread, whose caches are warm
+        // [`POOL_COUNT_MIN`]), of a pass the search threads ran, are counted
+        // on those threads, side by side, then merged here, while this thread, whose caches are warm
         // from the pass, reads the page; the rest are counted here.
         // The terms highlighted are those the query searched the body for
         // (a typo's, once reached); a query with no term in the body
@@ -524,7 +525,7 @@ impl Store {
         let highlighter = Highlighter::new(&searcher, &*query, self.fields.body)?;
         let docs = self.docs(&searcher)?;
         let matched: usize = matches.iter().map(|(_, docs)| docs.len()).sum();
-        let hand_over = matched >= POOL_COUNT_MIN && matches.len() > 1;
+        let hand_over = awake && matched >= POOL_COUNT_MIN && matches.len() > 1;
         let (facets, hits) = match &self.pool {
             Some(tantivy::Executor::ThreadPool(pool)) if hand_over => {
                 let mut fruit: Vec<Option<SegCount>> = Vec::new();

@@ -401,7 +401,7 @@ fn bulk_load_on_several_threads_keeps_every_document() {
     let vocab = Vocab::builtin().expect("vocab");
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
-    let mut w = store.bulk_writer(4 * coe_kb::index::MIN_PARALLEL_DOCS as usize).expect("writer");
+    let mut w = store.bulk_writer(coe_kb::index::ONE_WRITER_FILES).expect("writer");
     let src = tempfile::tempdir().expect("tempdir");
     for i in 0..600 {
         let body = format!("# Incident {i}\n\n## Summary\n\nQueue {i} backed up.\n\n## Root cause\n\nA consumer stalled.\n");
@@ -427,30 +427,35 @@ fn facet_counts_match_the_documents_across_segments() {
     reindex(&store, "copy", copy.path());
     assert!(store.reader.searcher().segment_readers().len() > 1, "the test needs several segments");
     let vocab = Vocab::builtin().expect("vocab");
-    let req = SearchRequest { page: 1, per_page: 100, access: Access::All, ..Default::default() };
-    let all = store.search(&req, Some(&vocab)).expect("search");
-    assert_eq!(all.hits.len(), all.total, "one page holds every document");
-    let mut expected: std::collections::BTreeMap<&str, std::collections::BTreeMap<String, u64>> = Default::default();
-    for h in &all.hits {
-        let mut add = |dim: &'static str, v: &str| *expected.entry(dim).or_default().entry(v.to_string()).or_default() += 1;
-        h.technologies.iter().for_each(|v| add("technology", v));
-        h.services.iter().for_each(|v| add("service", v));
-        h.failure_modes.iter().for_each(|v| add("failure_mode", v));
-        h.team.iter().for_each(|v| add("team", v));
-        h.severity.iter().for_each(|v| add("severity", v));
-        h.date.iter().for_each(|v| add("year", &v[..4]));
-    }
-    for (dim, counts) in &expected {
-        // The 50 most frequent values (ties by name); years newest first.
-        let mut want: Vec<(String, u64)> = counts.iter().map(|(v, n)| (v.clone(), *n)).collect();
-        if *dim == "year" {
-            want.sort_by(|a, b| b.0.cmp(&a.0));
-        } else {
-            want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    // Everything, a term, a phrase and five words: cheap queries search the
+    // segments one after the other, a phrase or many words side by side.
+    for q in ["", "outage", "\"root cause\"", "disk cache database certificate deploy"] {
+        let req = SearchRequest { q: q.into(), page: 1, per_page: 100, access: Access::All, ..Default::default() };
+        let all = store.search(&req, Some(&vocab)).expect("search");
+        assert!(all.total > 0, "`{q}` finds CoEs");
+        assert_eq!(all.hits.len(), all.total, "one page holds every match of `{q}`");
+        let mut expected: std::collections::BTreeMap<&str, std::collections::BTreeMap<String, u64>> = Default::default();
+        for h in &all.hits {
+            let mut add = |dim: &'static str, v: &str| *expected.entry(dim).or_default().entry(v.to_string()).or_default() += 1;
+            h.technologies.iter().for_each(|v| add("technology", v));
+            h.services.iter().for_each(|v| add("service", v));
+            h.failure_modes.iter().for_each(|v| add("failure_mode", v));
+            h.team.iter().for_each(|v| add("team", v));
+            h.severity.iter().for_each(|v| add("severity", v));
+            h.date.iter().for_each(|v| add("year", &v[..4]));
         }
-        want.truncate(50);
-        let got: Vec<(String, u64)> = all.facets[*dim].iter().map(|f| (f.value.to_string(), f.count)).collect();
-        assert_eq!(got, want, "facet `{dim}`");
+        for (dim, counts) in &expected {
+            // The 50 most frequent values (ties by name); years newest first.
+            let mut want: Vec<(String, u64)> = counts.iter().map(|(v, n)| (v.clone(), *n)).collect();
+            if *dim == "year" {
+                want.sort_by(|a, b| b.0.cmp(&a.0));
+            } else {
+                want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            }
+            want.truncate(50);
+            let got: Vec<(String, u64)> = all.facets[*dim].iter().map(|f| (f.value.to_string(), f.count)).collect();
+            assert_eq!(got, want, "facet `{dim}` of `{q}`");
+        }
     }
 }
 
