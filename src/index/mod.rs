@@ -73,6 +73,15 @@ fn costly(searcher: &tantivy::Searcher, query: &dyn tantivy::query::Query) -> bo
     })
 }
 
+/// Scores computed for `collector` only if it ranks by them.
+fn scoring<'a, C: tantivy::collector::Collector>(searcher: &'a tantivy::Searcher, collector: &C) -> tantivy::query::EnableScoring<'a> {
+    if collector.requires_scoring() {
+        tantivy::query::EnableScoring::enabled_from_searcher(searcher)
+    } else {
+        tantivy::query::EnableScoring::disabled_from_searcher(searcher)
+    }
+}
+
 /// Files up to which a bulk load indexes on one thread (see
 /// [`indexing_threads`]).
 pub const ONE_WRITER_FILES: usize = 20_000;
@@ -424,12 +433,7 @@ impl Store {
     ) -> tantivy::Result<C::Fruit> {
         match &self.pool {
             Some(pool) if searcher.segment_readers().len() > 1 => {
-                let scoring = if collector.requires_scoring() {
-                    tantivy::query::EnableScoring::enabled_from_searcher(searcher)
-                } else {
-                    tantivy::query::EnableScoring::disabled_from_searcher(searcher)
-                };
-                searcher.search_with_executor(query, collector, pool, scoring)
+                searcher.search_with_executor(query, collector, pool, scoring(searcher, collector))
             }
             _ => searcher.search(query, collector),
         }
@@ -447,12 +451,7 @@ impl Store {
         collector: &C,
     ) -> tantivy::Result<(C::Fruit, bool)> {
         let segments = searcher.segment_readers();
-        let scoring = if collector.requires_scoring() {
-            tantivy::query::EnableScoring::enabled_from_searcher(searcher)
-        } else {
-            tantivy::query::EnableScoring::disabled_from_searcher(searcher)
-        };
-        let weight = query.weight(scoring)?;
+        let weight = query.weight(scoring(searcher, collector))?;
         collector.check_schema(searcher.schema())?;
         let pool = self.pool.as_ref().filter(|_| segments.len() > 1 && costly(searcher, query));
         let run = |(ord, segment): (usize, &tantivy::SegmentReader)| collector.collect_segment(weight.as_ref(), ord as u32, segment);

@@ -517,8 +517,9 @@ impl Store {
         };
         // Facet counts and the page. Many matches in several segments (see
         // [`POOL_COUNT_MIN`]), of a pass the search threads ran, are counted
-        // on those threads, side by side, then merged here, while this thread, whose caches are warm
-        // from the pass, reads the page; the rest are counted here.
+        // on those threads, side by side, then merged here, while this
+        // thread, whose caches are warm from the pass, reads the page; the
+        // rest are counted here.
         // The terms highlighted are those the query searched the body for
         // (a typo's, once reached); a query with no term in the body
         // (section-scoped) shows summaries.
