@@ -146,35 +146,32 @@ pub fn index(paths: &[PathBuf], strict: bool, name: Option<String>, max_size: u6
     let mut jobs = Vec::with_capacity(paths.len());
     for path in paths {
         let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        let (root, only) =
-            if meta.is_dir() { (path.clone(), None) } else { (path.parent().unwrap_or(Path::new(".")).to_path_buf(), Some(path)) };
+        let root = if meta.is_dir() { path.clone() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
         let mut spec = SourceSpec::new(name.clone().unwrap_or_else(|| SourceSpec::name_for(&root)), &root);
         spec.max_size = max_size;
-        let walked = match only {
-            Some(_) => None,
-            None => Some(source::walk(&spec).with_context(|| format!("indexing `{}` failed", path.display()))?),
-        };
-        jobs.push((path, spec, only, walked));
+        // A folder's walk; none for a single file.
+        let walked =
+            if meta.is_dir() { Some(source::walk(&spec).with_context(|| format!("indexing `{}` failed", path.display()))?) } else { None };
+        jobs.push((path, spec, walked));
     }
-    let files = jobs.iter().map(|(_, _, _, w)| w.as_ref().map_or(1, |(walk, _)| walk.len())).sum();
+    let files = jobs.iter().map(|(_, _, w)| w.as_ref().map_or(1, |(walk, _)| walk.len())).sum();
     let mut writer = store.bulk_writer(files)?;
     let mut any_problem = false;
-    for (path, spec, only, walked) in jobs {
-        if let Some(file) = only {
-            let rel = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            match source::load(&spec, &rel, file, &vocab) {
+    for (path, spec, walked) in jobs {
+        let Some(walked) = walked else {
+            let rel = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            match source::load(&spec, &rel, path, &vocab) {
                 Ok(u) => {
                     let s = store.apply(&mut writer, crate::index::Batch { upserts: vec![u], deletes: vec![] }, now())?;
-                    println!("{}: indexed 1 file ({} added, {} updated)", file.display(), s.added, s.updated);
+                    println!("{}: indexed 1 file ({} added, {} updated)", path.display(), s.added, s.updated);
                 }
                 Err(reason) => {
                     any_problem = true;
-                    eprintln!("warning: {}: skipped: {reason}", file.display());
+                    eprintln!("warning: {}: skipped: {reason}", path.display());
                 }
             }
             continue;
-        }
-        let Some(walked) = walked else { continue };
+        };
         let pb = progress_bar(&spec.name);
         let report = source::reconcile_walked(&store, &mut writer, &spec, walked, &vocab, now(), &|done, total| {
             if let Some(pb) = &pb {

@@ -64,7 +64,7 @@ fn costly(searcher: &tantivy::Searcher, query: &dyn tantivy::query::Query) -> bo
     let (mut terms, mut positions) = (Vec::new(), false);
     query.query_terms(&mut |t, pos| {
         positions |= pos;
-        terms.push(t.clone());
+        terms.push(t);
     });
     if positions || terms.len() > 4 {
         return true;
@@ -74,15 +74,6 @@ fn costly(searcher: &tantivy::Searcher, query: &dyn tantivy::query::Query) -> bo
         postings = postings.saturating_add(searcher.doc_freq(t).unwrap_or(0) as u32);
         postings >= PARALLEL_POSTINGS
     })
-}
-
-/// Scores computed for `collector` only if it ranks by them.
-fn scoring<'a, C: tantivy::collector::Collector>(searcher: &'a tantivy::Searcher, collector: &C) -> tantivy::query::EnableScoring<'a> {
-    if collector.requires_scoring() {
-        tantivy::query::EnableScoring::enabled_from_searcher(searcher)
-    } else {
-        tantivy::query::EnableScoring::disabled_from_searcher(searcher)
-    }
 }
 
 /// Files up to which a bulk load indexes on one thread (see
@@ -426,20 +417,14 @@ impl Store {
         Ok(d)
     }
 
-    /// Run a collector, over several segments side by side (one segment
-    /// stays on the calling thread: waking another costs more than it saves).
+    /// Run a collector, over several segments side by side.
     pub fn collect<C: tantivy::collector::Collector>(
         &self,
         searcher: &tantivy::Searcher,
         query: &dyn tantivy::query::Query,
         collector: &C,
     ) -> tantivy::Result<C::Fruit> {
-        match &self.pool {
-            Some(pool) if searcher.segment_readers().len() > 1 => {
-                searcher.search_with_executor(query, collector, pool, scoring(searcher, collector))
-            }
-            _ => searcher.search(query, collector),
-        }
+        Ok(self.collect_if(searcher, query, collector, |_| true)?.0)
     }
 
     /// [`Store::collect`] for a query that may be cheap: its segments are
@@ -453,10 +438,28 @@ impl Store {
         query: &dyn tantivy::query::Query,
         collector: &C,
     ) -> tantivy::Result<(C::Fruit, bool)> {
+        self.collect_if(searcher, query, collector, |q| costly(searcher, q))
+    }
+
+    /// Tantivy's search, with the query's weight made first and the
+    /// segments searched side by side when there are several and
+    /// `side_by_side` says so; else one after the other on this thread.
+    fn collect_if<C: tantivy::collector::Collector>(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn tantivy::query::Query,
+        collector: &C,
+        side_by_side: impl FnOnce(&dyn tantivy::query::Query) -> bool,
+    ) -> tantivy::Result<(C::Fruit, bool)> {
         let segments = searcher.segment_readers();
-        let weight = query.weight(scoring(searcher, collector))?;
+        let scoring = if collector.requires_scoring() {
+            tantivy::query::EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            tantivy::query::EnableScoring::disabled_from_searcher(searcher)
+        };
+        let weight = query.weight(scoring)?;
         collector.check_schema(searcher.schema())?;
-        let pool = self.pool.as_ref().filter(|_| segments.len() > 1 && costly(searcher, query));
+        let pool = self.pool.as_ref().filter(|_| segments.len() > 1 && side_by_side(query));
         let run = |(ord, segment): (usize, &tantivy::SegmentReader)| collector.collect_segment(weight.as_ref(), ord as u32, segment);
         let fruits = match pool {
             Some(pool) => pool.map(run, segments.iter().enumerate())?,
@@ -978,14 +981,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-
-    /// One indexing thread below ONE_WRITER_FILES files, one per core from there.
-    #[test]
-    fn indexing_threads_follow_the_files() {
-        assert_eq!(indexing_threads(0), 1);
-        assert_eq!(indexing_threads(ONE_WRITER_FILES - 1), 1);
-        assert_eq!(indexing_threads(ONE_WRITER_FILES), search_threads());
-    }
     use super::*;
 
     fn metas(sizes: &[u32]) -> Vec<tantivy::index::SegmentMeta> {
@@ -1017,6 +1012,14 @@ mod tests {
         assert!(plan_sizes(&[50_000, 50_000], 2).is_empty());
         // New small segments join the lighter group only.
         assert_eq!(plan_sizes(&[50_000, 40_000, 10, 10], 2), vec![40_020]);
+    }
+
+    /// One indexing thread below ONE_WRITER_FILES files, one per core from there.
+    #[test]
+    fn indexing_threads_follow_the_files() {
+        assert_eq!(indexing_threads(0), 1);
+        assert_eq!(indexing_threads(ONE_WRITER_FILES - 1), 1);
+        assert_eq!(indexing_threads(ONE_WRITER_FILES), search_threads());
     }
 
     /// A result list reads only the first two stored fields of a document
