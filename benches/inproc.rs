@@ -2,13 +2,25 @@
 //! times each query of a JSON query mix (search with facet counts and snippets,
 //! or more-like-this), printing p50/p99 per query as one JSON object.
 //!
-//! `cargo bench --bench inproc -- --index DIR --queries FILE [--max-ms 2000] [--iters 500] [--merge]`
+//! `cargo bench --bench inproc -- (--index DIR | --peer DIR) --queries FILE [--max-ms 2000] [--iters 500] [--merge]`
 //! (`--merge` first merges the index into one segment, to measure what segment count costs)
 //! (without `--index` it prints this usage and exits 0, so `cargo bench` stays green).
 //!
 //! The query file is a JSON array of `{"class": "term", "q": "throttling",
 //! "filters": {"technology": ["Kubernetes"]}}`, or `{"class": "mlt", "like": "throttling"}`
 //! for more-like-this on the top hit of `like`.
+//!
+//! `--peer DIR` times Tantivy itself instead, on a plain Tantivy index (tantivy-cli's):
+//! each query's `q` goes through Tantivy's own `QueryParser` over every indexed field,
+//! with fuzzy terms (one edit, transpositions included) when the query has
+//! `"fuzzy": true`, and is timed as tantivy-cli's `bench` times it: the top 10 with the
+//! count, plus the fetch of the ten stored documents (parsing outside the timer).
+//! tantivy-cli's query language has no fuzzy terms, so this is the same fuzzy query
+//! run by the engine coe is built on.
+//!
+//! `--stalls` measures the machine instead: how often a fixed loop of about 20 µs
+//! is slowed, and by how much (a VM's timer ticks stall a core every few ms, which
+//! raises the p99 of any query that is long enough to be hit about 1% of the time).
 #![allow(missing_docs)]
 
 use coe_kb::index::Store;
@@ -28,6 +40,9 @@ struct Query {
     filters: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     like: Option<String>,
+    /// `--peer` only: make every term of `q` a one-edit fuzzy term.
+    #[serde(default)]
+    fuzzy: bool,
 }
 
 struct Args {
@@ -36,6 +51,7 @@ struct Args {
     max: Duration,
     iters: usize,
     merge: bool,
+    peer: bool,
 }
 
 fn args() -> Option<Args> {
@@ -44,6 +60,7 @@ fn args() -> Option<Args> {
     let mut max = Duration::from_millis(2000);
     let mut iters = 500;
     let mut merge = false;
+    let mut peer = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -52,10 +69,14 @@ fn args() -> Option<Args> {
             "--max-ms" => max = Duration::from_millis(it.next().and_then(|v| v.parse().ok()).unwrap_or(2000)),
             "--iters" => iters = it.next().and_then(|v| v.parse().ok()).unwrap_or(500),
             "--merge" => merge = true,
+            "--peer" => {
+                peer = true;
+                index = it.next().map(PathBuf::from);
+            }
             _ => {} // `--bench` and friends from cargo
         }
     }
-    Some(Args { index: index?, queries: queries?, max, iters, merge })
+    Some(Args { index: index?, queries: queries?, max, iters, merge, peer })
 }
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
@@ -83,11 +104,97 @@ fn time(max: Duration, iters: usize, mut f: impl FnMut() -> usize) -> (Vec<Durat
     (v, hits)
 }
 
+/// Print one class's figures, the same shape for coe and the peer.
+fn figures(samples: &[Duration], hits: usize) -> serde_json::Value {
+    serde_json::json!({
+        "p50_us": pct(samples, 0.5),
+        "p99_us": pct(samples, 0.99),
+        "n": samples.len(),
+        "hits": hits,
+    })
+}
+
+/// `--peer`: the queries run by Tantivy alone on a plain Tantivy index.
+fn peer(a: &Args) {
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::QueryParser;
+    use tantivy::{Index, TantivyDocument};
+    let index = Index::open_in_dir(&a.index).expect("open the peer index");
+    let searcher = index.reader().expect("reader").searcher();
+    let schema = index.schema();
+    let fields: Vec<_> = schema.fields().filter(|(_, e)| e.is_indexed()).map(|(f, _)| f).collect();
+    let exact = QueryParser::new(schema.clone(), fields.clone(), index.tokenizers().clone());
+    let mut fuzzy = QueryParser::new(schema, fields.clone(), index.tokenizers().clone());
+    for &f in &fields {
+        fuzzy.set_field_fuzzy(f, false, 1, true);
+    }
+    let queries: Vec<Query> =
+        serde_json::from_slice(&std::fs::read(&a.queries).expect("read queries")).expect("queries are a JSON array of objects");
+    let mut out = serde_json::Map::new();
+    for q in &queries {
+        let query = if q.fuzzy { &fuzzy } else { &exact }.parse_query(&q.q).expect("the peer parses the query");
+        let (samples, hits) = time(a.max, a.iters, || {
+            let (top, count) = searcher.search(&query, &(TopDocs::with_limit(10).order_by_score(), Count)).expect("search");
+            for (_, addr) in top {
+                std::hint::black_box(searcher.doc::<TantivyDocument>(addr).expect("fetch"));
+            }
+            count
+        });
+        out.insert(q.class.clone(), figures(&samples, hits));
+    }
+    println!("{}", serde_json::json!({ "docs": searcher.num_docs(), "queries": out }));
+}
+
+/// `--stalls`: time a fixed loop of about 20 µs for a second; report how many
+/// runs were slowed by more than 30%, by how much on average, and how far apart.
+fn stalls() {
+    let work = |n: u64| (0..n).fold(0u64, |acc, k| std::hint::black_box(acc.wrapping_add(k.wrapping_mul(k))));
+    // Calibrate the loop to about 20 µs.
+    let mut n = 1_000u64;
+    loop {
+        let t = Instant::now();
+        std::hint::black_box(work(n));
+        if t.elapsed() >= Duration::from_micros(20) {
+            break;
+        }
+        n = n * 3 / 2;
+    }
+    let started = Instant::now();
+    let mut runs = Vec::new();
+    while started.elapsed() < Duration::from_secs(1) {
+        let t = Instant::now();
+        std::hint::black_box(work(n));
+        runs.push((t.duration_since(started), t.elapsed()));
+    }
+    let mut sorted: Vec<Duration> = runs.iter().map(|r| r.1).collect();
+    sorted.sort();
+    let median = sorted[sorted.len() / 2];
+    let slow: Vec<_> = runs.iter().filter(|r| r.1 > median * 13 / 10).collect();
+    let extra = slow.iter().map(|r| (r.1 - median).as_secs_f64() * 1e6).sum::<f64>() / slow.len().max(1) as f64;
+    let every_ms = if slow.len() > 1 { (slow[slow.len() - 1].0 - slow[0].0).as_secs_f64() * 1e3 / (slow.len() - 1) as f64 } else { 0.0 };
+    println!(
+        "{}",
+        serde_json::json!({
+            "loop_us": median.as_secs_f64() * 1e6,
+            "runs": runs.len(),
+            "slowed_pct": 100.0 * slow.len() as f64 / runs.len() as f64,
+            "stall_us": extra,
+            "every_ms": every_ms,
+        })
+    );
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "--stalls") {
+        return stalls();
+    }
     let Some(a) = args() else {
         eprintln!("inproc: usage: cargo bench --bench inproc -- --index DIR --queries FILE [--max-ms MS] [--iters N]");
         return;
     };
+    if a.peer {
+        return peer(&a);
+    }
     let vocab = Vocab::builtin().expect("vocabulary");
     let opened = Instant::now();
     let store = Store::open(&a.index).expect("open index");
@@ -131,15 +238,7 @@ fn main() {
                 r.total
             })
         };
-        out.insert(
-            q.class.clone(),
-            serde_json::json!({
-                "p50_us": pct(&samples, 0.5),
-                "p99_us": pct(&samples, 0.99),
-                "n": samples.len(),
-                "hits": hits,
-            }),
-        );
+        out.insert(q.class.clone(), figures(&samples, hits));
     }
     let segments = store.reader.searcher().segment_readers().len();
     let report = serde_json::json!({
