@@ -997,7 +997,7 @@ def report(results, a, tools, coe_bin) -> str:
               "on tantivy-cli's index, timed like tantivy-cli's `bench` (top 10 + count, then the fetch of the 10 stored "
               "documents). The single term shows how this timing compares with tantivy-cli's own. Where Tantivy "
               "finds fewer CoEs, its query is cheaper: coe's `body` also holds each CoE's technologies by their canonical "
-              "names (a CoE about `k8s` is found by `kubernetes`), and a typo that stemming puts two edits from the "
+              "names (a CoE that names its pods or `k8s` is found by `kubernetes`), and a typo that stemming puts two edits from the "
               "word (`certficate` → `certfic`) is out of reach of Tantivy's one-edit fuzzy query.")
             w("")
             w("| query | coe in process | Tantivy, in process | coe ÷ Tantivy (p50 / p99) | hits coe / Tantivy |")
