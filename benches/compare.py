@@ -993,7 +993,8 @@ def report(results, a, tools, coe_bin) -> str:
             w("### Fuzzy queries, the same query in Tantivy")
             w("")
             w("tantivy-cli's query language has no fuzzy term, so above it runs the exact word. Here Tantivy's own `QueryParser` "
-              "runs the fuzzy query coe runs (each term one edit away, a transposition counting as one), in process, "
+              "runs the fuzzy query coe runs (each term one edit away, a transposition counting as one), in process "
+              "(Tantivy 0.27, the version coe is built on; tantivy-cli is 0.24), "
               "on tantivy-cli's index, timed like tantivy-cli's `bench` (top 10 + count, then the fetch of the 10 stored "
               "documents). The single term shows how this timing compares with tantivy-cli's own. Where Tantivy "
               "finds fewer CoEs, its query is cheaper: coe's `body` also holds each CoE's technologies by their canonical "
