@@ -432,27 +432,26 @@ class Run:
 
     # -- queries -----------------------------------------------------------
 
+    def run_inproc(self, args, queries=None, name="queries.json"):
+        """Run benches/inproc.rs with `args` (and `queries`, written to WORK/name):
+        its JSON report, or None if it failed."""
+        if queries is not None:
+            qfile = self.work / name
+            qfile.write_text(json.dumps(queries))
+            args = [*args, "--queries", qfile, "--max-ms", str(self.a.query_ms), "--iters", str(self.a.iters)]
+        _, _, code, out = run_timed([self.inproc, *args], stdout=subprocess.PIPE, env=self.env)
+        return json.loads(out.decode().strip().splitlines()[-1]) if code == 0 else None
+
     def coe_inproc(self, idx: Path):
-        qfile = self.work / "queries.json"
-        qs = []
-        for q in QUERIES:
-            d = {"class": q["class"]}
-            d.update(q["coe"])
-            qs.append(d)
-        qfile.write_text(json.dumps(qs))
-        secs, _, code, out = run_timed(
-            [self.inproc, "--index", idx, "--queries", qfile, "--max-ms", str(self.a.query_ms), "--iters", str(self.a.iters)],
-            stdout=subprocess.PIPE,
-            env=self.env,
-        )
-        if code != 0:
+        qs = [dict({"class": q["class"]}, **q["coe"]) for q in QUERIES]
+        got = self.run_inproc(["--index", idx], qs)
+        if got is None:
             raise SystemExit("coe in-process queries failed")
-        return json.loads(out.decode().strip().splitlines()[-1])
+        return got
 
     def stalls(self):
         """How often this machine stalls a core, and for how long (inproc --stalls)."""
-        _, _, code, out = run_timed([self.inproc, "--stalls"], stdout=subprocess.PIPE, env=self.env)
-        return json.loads(out.decode().strip().splitlines()[-1]) if code == 0 else None
+        return self.run_inproc(["--stalls"])
 
     def time_loop(self, fn):
         for _ in range(3):
@@ -539,16 +538,8 @@ class Run:
         check of this in-process timing against tantivy-cli's."""
         qs = [{"class": "term", "q": "throttling"}]
         qs += [{"class": q["class"], "q": q["same"], "fuzzy": True} for q in QUERIES if q.get("same")]
-        qfile = self.work / "tantivy-same.json"
-        qfile.write_text(json.dumps(qs))
-        _, _, code, out = run_timed(
-            [self.inproc, "--peer", idx, "--queries", qfile, "--max-ms", str(self.a.query_ms), "--iters", str(self.a.iters)],
-            stdout=subprocess.PIPE,
-            env=self.env,
-        )
-        if code != 0:
-            return None
-        return json.loads(out.decode().strip().splitlines()[-1])["queries"]
+        got = self.run_inproc(["--peer", idx], qs, "tantivy-same.json")
+        return got["queries"] if got else None
 
     def tantivy_queries(self, idx: Path, mlt_words):
         tv = self.tools.get("tantivy")
