@@ -941,8 +941,8 @@ def report(results, a, tools, coe_bin) -> str:
             w("")
             w(f"Stalls of this machine (`inproc --stalls`): a fixed {st['loop_us']:.0f} µs loop was slowed in {st['slowed_pct']:.1f}% of "
               f"{st['runs']:,} runs, by {st['stall_us']:.0f} µs on average, about every {st['every_ms']:.1f} ms. A query that runs "
-              "for a few tens of µs is hit about 1% of the time, so this lands in its p99; tantivy-cli times its search and its "
-              "fetch apart, each half as long, so its p99 is hit less often.")
+              "for a few tens of µs is hit at least as often as this loop, so from about 1% on this lands in its p99; tantivy-cli "
+              "times its search and its fetch apart, each half as long, so its p99 is hit less often.")
         w("")
         w("### Index build")
         w("")

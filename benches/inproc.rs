@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench inproc -- (--index DIR | --peer DIR) --queries FILE [--max-ms 2000] [--iters 500] [--merge]`
 //! (`--merge` first merges the index into one segment, to measure what segment count costs)
-//! (without `--index` it prints this usage and exits 0, so `cargo bench` stays green).
+//! (without `--index` or `--peer` it prints this usage and exits 0, so `cargo bench` stays green).
 //!
 //! The query file is a JSON array of `{"class": "term", "q": "throttling",
 //! "filters": {"technology": ["Kubernetes"]}}`, or `{"class": "mlt", "like": "throttling"}`
@@ -104,7 +104,7 @@ fn time(max: Duration, iters: usize, mut f: impl FnMut() -> usize) -> (Vec<Durat
     (v, hits)
 }
 
-/// Print one class's figures, the same shape for coe and the peer.
+/// One class's figures, in the same shape for coe and the peer.
 fn figures(samples: &[Duration], hits: usize) -> serde_json::Value {
     serde_json::json!({
         "p50_us": pct(samples, 0.5),
@@ -189,7 +189,9 @@ fn main() {
         return stalls();
     }
     let Some(a) = args() else {
-        eprintln!("inproc: usage: cargo bench --bench inproc -- --index DIR --queries FILE [--max-ms MS] [--iters N]");
+        eprintln!(
+            "inproc: usage: cargo bench --bench inproc -- (--index DIR | --peer DIR) --queries FILE [--max-ms MS] [--iters N] [--merge] | --stalls"
+        );
         return;
     };
     if a.peer {
