@@ -676,9 +676,28 @@ function monthsFilled(per) {
   }
   return out;
 }
+// Past this many months the bars are too thin to read: the chart counts per year.
+const MAX_MONTH_BARS = 72;
+// The chart's bars: one per month, or one per year (key `YYYY`) over a longer span.
+function chartBuckets(per) {
+  const months = monthsFilled(per);
+  if (months.length <= MAX_MONTH_BARS) return { unit: 'month', rows: months };
+  const years = new Map();
+  for (const m of months) {
+    const k = m.month.slice(0, 4);
+    const y = years.get(k) || { month: k, count: 0, by_technology: {}, by_failure_mode: {} };
+    y.count += m.count || 0;
+    for (const dim of ['by_technology', 'by_failure_mode']) {
+      for (const [n, v] of Object.entries(m[dim] || {})) y[dim][n] = (y[dim][n] || 0) + v;
+    }
+    years.set(k, y);
+  }
+  return { unit: 'year', rows: [...years.values()] };
+}
+const fmtBucket = (k) => (k.length === 4 ? k : fmtMonth(k));
 function stackedChart(w, stats, by) {
   const key = by === 'failure_mode' ? 'by_failure_mode' : 'by_technology';
-  const months = monthsFilled(stats.per_month || []);
+  const { unit, rows: months } = chartBuckets(stats.per_month || []);
   if (!months.length) return noData('No dated CoEs yet.');
   let names = ((by === 'failure_mode' ? stats.top_failure_modes : stats.top_technologies) || []).map((x) => x.value);
   if (!names.length) {
@@ -701,7 +720,7 @@ function stackedChart(w, stats, by) {
   const { top, ticks } = yScale(Math.max(...rows.map((r) => r.total)));
   const y = (v) => T + ph - (v / top) * ph;
   const total = months.reduce((a, m) => a + (m.count || 0), 0);
-  const svg = chartSvg(w, H, `Stacked bar chart: ${plural(total, 'CoE')} per month from ${fmtMonth(months[0].month)} to ${fmtMonth(months.at(-1).month)}, by ${by === 'failure_mode' ? 'failure mode' : 'technology'}.`);
+  const svg = chartSvg(w, H, `Stacked bar chart: ${plural(total, 'CoE')} per ${unit} from ${fmtBucket(months[0].month)} to ${fmtBucket(months.at(-1).month)}, by ${by === 'failure_mode' ? 'failure mode' : 'technology'}.`);
   yAxis(svg, ticks, y, L, w - R, 'CoEs', T + ph / 2);
   const bw = pw / rows.length; const gap = Math.min(8, bw * 0.25);
   const every = Math.max(1, Math.ceil(rows.length / Math.max(1, Math.floor(pw / 44))));
@@ -709,15 +728,17 @@ function stackedChart(w, stats, by) {
   rows.forEach((r, i) => {
     const x = L + i * bw + gap / 2;
     let acc = 0;
-    const g = S('g', null, S('title', null, `${fmtMonth(r.month)}: ${r.total}`));
+    const g = S('g', null, S('title', null, `${fmtBucket(r.month)}: ${r.total}`));
     r.vals.forEach((v, si) => {
       if (!v) return;
       g.append(S('rect', { class: si === names.length ? 'co' : `c${si}`, x, width: Math.max(1, bw - gap), y: y(acc + v), height: (v / top) * ph },
-        S('title', null, `${fmtMonth(r.month)} · ${series[si]}: ${v}`)));
+        S('title', null, `${fmtBucket(r.month)} · ${series[si]}: ${v}`)));
       acc += v;
     });
     bars.append(g);
-    if (i % every === 0) {
+    if (i % every === 0 && unit === 'year') {
+      labels.append(S('text', { x: x + (bw - gap) / 2, y: H - B + 16, 'text-anchor': 'middle' }, r.month));
+    } else if (i % every === 0) {
       const [yy, mm] = r.month.split('-');
       labels.append(S('text', { x: x + (bw - gap) / 2, y: H - B + 16, 'text-anchor': 'middle' }, MON[+mm - 1]));
       if (i === 0 || +mm <= every) labels.append(S('text', { class: 'yr', x: x + (bw - gap) / 2, y: H - B + 30, 'text-anchor': 'middle' }, yy));
@@ -842,7 +863,7 @@ PAGES.insights = (main, _, signal) => {
     fill(body,
       h('div.stats', card('CoEs with a date', total.toLocaleString('en'), pm.length ? `${fmtMonth(monthsFilled(pm)[0].month)} – now` : '—'),
         dcard('Time to detect', st.time_to_detect), dcard('Time to mitigate', st.time_to_mitigate), dcard('Duration', st.duration)),
-      h('section.card.chart-card', h('div.card-h', h('h2', 'CoEs per month'), seg),
+      h('section.card.chart-card', h('div.card-h', h('h2', `CoEs per ${chartBuckets(pm).unit}`), seg),
         h('p.muted.small', 'Top 6 shown; a CoE with several technologies or failure modes counts once for each.'), monthly),
       h('div.grid2',
         h('section.card.chart-card', h('h2', 'Top technologies'), chartHost(ro, (w) => hbarChart(w, st.top_technologies, 'technology', 'technologies'))),

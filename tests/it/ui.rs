@@ -222,3 +222,36 @@ async fn hostile_markdown_renders_inert() {
     c.close().await.expect("close");
     drop(srv);
 }
+
+/// CoEs dated over more than six years are charted per year, one bar a year
+/// (per month, hundreds of bars were too thin to read).
+#[tokio::test(flavor = "multi_thread")]
+async fn insights_chart_a_long_span_per_year() {
+    let Some(d) = driver() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let coes = dir.path().join("coes");
+    std::fs::create_dir(&coes).expect("mkdir");
+    for (date, title) in [("2010-03-01", "Queue stalled"), ("2010-07-15", "Disk filled"), ("2024-05-02", "Cache stampede")] {
+        let text = format!("---\ntitle: {title}\ndate: {date}\n---\n\n## Summary\n\nThe {title} incident.\n");
+        std::fs::write(coes.join(format!("{date}.md")), text).expect("write");
+    }
+    let srv = tokio::task::spawn_blocking(move || {
+        let s = Server::start(&[coes.to_str().expect("utf8")], &dir.path().join("idx"), &[]);
+        s.wait_ready();
+        (s, dir)
+    })
+    .await
+    .expect("server");
+    let c = client(&d, 1280, 900).await;
+    c.goto(&format!("{}/insights", srv.0.base)).await.expect("goto");
+    ready(&c).await;
+    wait_js(&c, "document.querySelector('#insights svg.chart')", "the chart").await;
+    let heading = c.execute("return document.querySelector('#insights .chart-card h2').textContent", vec![]).await.expect("execute");
+    assert_eq!(heading.as_str(), Some("CoEs per year"));
+    assert_eq!(js_num(&c, "document.querySelectorAll('#insights svg.chart .stack > g').length").await, 15, "2010 to 2024");
+    let first =
+        c.execute("return document.querySelector('#insights svg.chart .stack > g > title').textContent", vec![]).await.expect("execute");
+    assert_eq!(first.as_str(), Some("2010: 2"));
+    c.close().await.expect("close");
+    drop(srv);
+}
