@@ -18,6 +18,14 @@ static OWNER_RE: Capped = Capped::new(
     r"(?i)\b(?:owner|owned by|assignee|assigned to|responsible|dri)\s*[:=]?\s*(@?[A-Za-z0-9][\w .&/-]{0,40}?)\s*(?:[,;)\]|]|$|\s+(?:due|by|eta|priority|severity|sev|p[0-4])\b)",
     &[(1, 41)],
 );
+/// An owner named first in a parenthetical that goes on with the due date:
+/// "(edge-networking, due 2023-05-19)", "(Jane Doe; due June 2)".
+static OWNER_DUE_RE: Capped = Capped::new(r"(?i)\(\s*(@?[A-Za-z][\w .&/-]{0,40}?)\s*[,;]\s*due\b", &[(1, 41)]);
+/// What comes first in such a parenthetical without being an owner: a
+/// priority or severity ("(P1, due …)"), or no one.
+static NOT_AN_OWNER: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(r"(?i)^(?:p[0-4]|sev[- ]?[0-5]|critical|high|medium|low|tbd|tba|n/?a|none|nobody|unassigned|unknown)$")
+});
 static HANDLE_RE: Capped = Capped::new(r"(?:^|[\s(])@([A-Za-z0-9][\w-]{1,38}(?:/[\w-]+)?)", &[(1, 39)]);
 static DUE_RE: LazyLock<Regex> =
     LazyLock::new(|| pattern::compile(r"(?i)\b(?:due(?:\s+date)?|deadline|eta|target(?:\s+date)?|by)\s*[:=]?\s*([^,;)\]|]{4,30})"));
@@ -30,6 +38,13 @@ static STATUS_RE: Capped = Capped::new(
     r"(?i)(?:\bstatus\s*[:=]\s*([a-z][\w' -]{1,20})|[(\[]\s*(done|completed?|closed|fixed|resolved|merged|in progress|open|todo|won'?t (?:do|fix)|wontfix|not doing|cancell?ed|declined|dropped)\s*(?:[)\]]|[:—–-])|(✅|✔|☑))",
     &[(1, 21)],
 );
+/// A status word ending an item's line after a dash: "Lower the TTL — done.",
+/// "Add an alert - in progress".
+static TRAILING_STATUS_RE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"(?im)\s[—–-]{1,2}\s*(done|completed?|closed|fixed|resolved|merged|shipped|in progress|ongoing|open|todo|not started|won'?t (?:do|fix)|wontfix|not doing|cancell?ed|declined|dropped)\s*[.!]?\s*$",
+    )
+});
 static TICKET_RE: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b"));
 
 /// Normalise a status word.
@@ -60,16 +75,17 @@ fn clean(s: &str) -> String {
 /// Read owner, due date, severity and status written inline.
 fn inline_meta(item: &mut ActionItem, text: &str, year: Option<i32>) {
     if item.owner.is_none() {
-        if let Some(c) = OWNER_RE.captures(text) {
+        let first_named = || OWNER_DUE_RE.captures(text).filter(|c| c.get(1).is_some_and(|m| !NOT_AN_OWNER.is_match(m.as_str().trim())));
+        if let Some(c) = OWNER_RE.captures(text).or_else(first_named) {
             item.owner = c.get(1).map(|m| clean(m.as_str())).filter(|s| !s.is_empty());
         } else if let Some(c) = HANDLE_RE.captures(text) {
             item.owner = c.get(1).map(|m| format!("@{}", m.as_str()));
         }
     }
+    // The first mention that reads as a date: "posted by the plan job (…,
+    // due 2023-06-02)" has a "by" before its due date.
     if item.due.is_none()
-        && let Some(c) = DUE_RE.captures(text)
-        && let Some(m) = c.get(1)
-        && let Some(d) = dates::parse_due(m.as_str(), year)
+        && let Some(d) = DUE_RE.captures_iter(text).find_map(|c| dates::parse_due(c.get(1)?.as_str(), year))
     {
         item.due = Some(d.to_string());
     }
@@ -84,6 +100,8 @@ fn inline_meta(item: &mut ActionItem, text: &str, year: Option<i32>) {
         if let Some(s) = v.and_then(parse_status) {
             item.status = s;
         }
+    } else if let Some(s) = TRAILING_STATUS_RE.captures(text).and_then(|c| c.get(1)).and_then(|m| parse_status(m.as_str())) {
+        item.status = s;
     }
     if item.link.is_none()
         && let Some(c) = TICKET_RE.captures(text)
@@ -114,6 +132,10 @@ fn normalize_priority(v: &str) -> String {
 /// Strip inline metadata and a trailing ticket link from a title.
 fn clean_title(text: &str, links: &[crate::model::Link]) -> String {
     let mut t = text.lines().next().unwrap_or("").trim().to_string();
+    // A trailing status after a dash.
+    if let Some(m) = TRAILING_STATUS_RE.find(&t) {
+        t.truncate(m.start());
+    }
     // A trailing parenthetical made only of metadata.
     if let Some(open) = t.rfind('(')
         && t.ends_with(')')
@@ -311,6 +333,35 @@ mod tests {
         assert_eq!(items[1].owner, Some(format!("@{}", &handle[..39])));
         // A status word read from its first 21 characters.
         assert_eq!(items[2].status, ActionStatus::Done);
+    }
+
+    /// "Action (owner, due date) — status": the owner named first in the
+    /// parenthetical, the status after the dash, and neither in the title.
+    #[test]
+    fn owner_due_parenthetical_and_trailing_status() {
+        let items = run(
+            "## Action items\n\n- Lower the TTL to 60 seconds (edge-networking, due 2023-05-12) — done.\n- Alert on traffic share (Jane Doe; due 2023-06-30) - in progress\n- Size canary fleets for a quarter of traffic (due 2023-07-14) – won't do\n- Drain the old pool, by design - no owner here\n",
+        );
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0].title, "Lower the TTL to 60 seconds");
+        assert_eq!(items[0].owner.as_deref(), Some("edge-networking"));
+        assert_eq!(items[0].due.as_deref(), Some("2023-05-12"));
+        assert_eq!(items[0].status, ActionStatus::Done);
+        assert_eq!(items[1].title, "Alert on traffic share");
+        // A "by" in the text before the due date.
+        let by = run("## Action items\n\n- Comment the plan posted by the CI job (web, due 2023-06-02) — done.\n");
+        assert_eq!((by[0].owner.as_deref(), by[0].due.as_deref()), (Some("web"), Some("2023-06-02")));
+        assert_eq!(items[1].owner.as_deref(), Some("Jane Doe"));
+        assert_eq!(items[1].status, ActionStatus::Open);
+        assert_eq!(items[2].title, "Size canary fleets for a quarter of traffic");
+        assert_eq!(items[2].owner, None);
+        assert_eq!(items[2].status, ActionStatus::NotDoing);
+        // A priority first is no owner.
+        let p1 = run("## Action items\n\n- [ ] Alarm on every failure of the job (P1, due 2024-03-15)\n");
+        assert_eq!((p1[0].owner.as_deref(), p1[0].severity.as_deref()), (None, Some("P1")));
+        // A dash before words that are no status leaves the item as written.
+        assert_eq!(items[3].title, "Drain the old pool, by design - no owner here");
+        assert_eq!(items[3].status, ActionStatus::Open);
     }
 
     #[test]
