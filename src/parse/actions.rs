@@ -348,20 +348,20 @@ mod tests {
         assert_eq!(items[0].due.as_deref(), Some("2023-05-12"));
         assert_eq!(items[0].status, ActionStatus::Done);
         assert_eq!(items[1].title, "Alert on traffic share");
-        // A "by" in the text before the due date.
-        let by = run("## Action items\n\n- Comment the plan posted by the CI job (web, due 2023-06-02) — done.\n");
-        assert_eq!((by[0].owner.as_deref(), by[0].due.as_deref()), (Some("web"), Some("2023-06-02")));
         assert_eq!(items[1].owner.as_deref(), Some("Jane Doe"));
         assert_eq!(items[1].status, ActionStatus::Open);
         assert_eq!(items[2].title, "Size canary fleets for a quarter of traffic");
         assert_eq!(items[2].owner, None);
         assert_eq!(items[2].status, ActionStatus::NotDoing);
-        // A priority first is no owner.
-        let p1 = run("## Action items\n\n- [ ] Alarm on every failure of the job (P1, due 2024-03-15)\n");
-        assert_eq!((p1[0].owner.as_deref(), p1[0].severity.as_deref()), (None, Some("P1")));
         // A dash before words that are no status leaves the item as written.
         assert_eq!(items[3].title, "Drain the old pool, by design - no owner here");
         assert_eq!(items[3].status, ActionStatus::Open);
+        // A "by" in the text before the due date.
+        let by = run("## Action items\n\n- Comment the plan posted by the CI job (web, due 2023-06-02) — done.\n");
+        assert_eq!((by[0].owner.as_deref(), by[0].due.as_deref()), (Some("web"), Some("2023-06-02")));
+        // A priority first is no owner.
+        let p1 = run("## Action items\n\n- [ ] Alarm on every failure of the job (P1, due 2024-03-15)\n");
+        assert_eq!((p1[0].owner.as_deref(), p1[0].severity.as_deref()), (None, Some("P1")));
     }
 
     #[test]
