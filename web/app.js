@@ -695,9 +695,9 @@ function chartBuckets(per) {
   return { unit: 'year', rows: [...years.values()] };
 }
 const fmtBucket = (k) => (k.length === 4 ? k : fmtMonth(k));
-function stackedChart(w, stats, by) {
+// `buckets` from chartBuckets, made once per load of the stats (a redraw reuses them).
+function stackedChart(w, { unit, rows: months }, stats, by) {
   const key = by === 'failure_mode' ? 'by_failure_mode' : 'by_technology';
-  const { unit, rows: months } = chartBuckets(stats.per_month || []);
   if (!months.length) return noData('No dated CoEs yet.');
   let names = ((by === 'failure_mode' ? stats.top_failure_modes : stats.top_technologies) || []).map((x) => x.value);
   if (!names.length) {
@@ -855,7 +855,8 @@ PAGES.insights = (main, _, signal) => {
     const total = pm.reduce((a, m) => a + (m.count || 0), 0);
     const card = (k, v, s) => h('div.stat', h('div.stat-k', k), h('div.stat-v', v), h('div.stat-s', s));
     const dcard = (k, d) => card(`${k} (p50)`, fmtMin(d?.p50), d?.count ? `p90 ${fmtMin(d.p90)} · n=${d.count}` : 'no data');
-    monthly = chartHost(ro, (w) => stackedChart(w, stats, by));
+    const buckets = chartBuckets(pm);
+    monthly = chartHost(ro, (w) => stackedChart(w, buckets, stats, by));
     const histCard = (title, d, what) => h('section.card.chart-card',
       h('h2', title), h('p.muted.small', d?.count ? `p50 ${fmtMin(d.p50)} · p90 ${fmtMin(d.p90)} · max ${fmtMin(d.max)} · n=${d.count}` : 'No data'),
       chartHost(ro, (w) => histogram(w, d, what)));
@@ -863,7 +864,7 @@ PAGES.insights = (main, _, signal) => {
     fill(body,
       h('div.stats', card('CoEs with a date', total.toLocaleString('en'), pm.length ? `${fmtMonth(monthsFilled(pm)[0].month)} – now` : '—'),
         dcard('Time to detect', st.time_to_detect), dcard('Time to mitigate', st.time_to_mitigate), dcard('Duration', st.duration)),
-      h('section.card.chart-card', h('div.card-h', h('h2', `CoEs per ${chartBuckets(pm).unit}`), seg),
+      h('section.card.chart-card', h('div.card-h', h('h2', `CoEs per ${buckets.unit}`), seg),
         h('p.muted.small', 'Top 6 shown; a CoE with several technologies or failure modes counts once for each.'), monthly),
       h('div.grid2',
         h('section.card.chart-card', h('h2', 'Top technologies'), chartHost(ro, (w) => hbarChart(w, st.top_technologies, 'technology', 'technologies'))),
